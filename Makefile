@@ -1,0 +1,40 @@
+# conductor-mock: `make serve` and `make test` do all the setup on a fresh machine (Python 3.11+, make, Node 20 + npm).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+SCENARIO ?= scenarios/default.yaml
+PYTEST_ARGS ?=
+
+.PHONY: install js-sdk serve test lint check-spec clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+## The real JavaScript SDK, for the SDK tests (into the git-ignored .sdk/ folder).
+js-sdk:
+	bash scripts/install-js-sdk.sh
+
+## Start the mock on 127.0.0.1:8080 with scenarios/default.yaml (override: make serve PORT=9090 SCENARIO=...).
+serve: install
+	$(BIN)/conductor-mock serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT)
+
+## Install everything and run every test.
+test: install js-sdk
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## ruff + mypy --strict + the OpenAPI validator.
+lint: install
+	$(BIN)/ruff check mockserver tests
+	$(BIN)/mypy
+	$(BIN)/openapi-spec-validator openapi.yaml
+
+clean:
+	rm -rf $(VENV) .sdk .mypy_cache .ruff_cache .pytest_cache

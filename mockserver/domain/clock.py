@@ -1,0 +1,45 @@
+"""Where time comes from. The store never calls `time.time()` itself: it asks an injected `Clock`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int:
+        """Milliseconds since the Unix epoch."""
+        ...
+
+
+class SystemClock:
+    """The wall clock."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+class ManualClock:
+    """A clock that moves only when told to: tests and scenarios with a fixed start time use it."""
+
+    def __init__(self, start_ms: int) -> None:
+        self._now = start_ms
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return self._now
+
+    def advance(self, ms: int) -> int:
+        if ms < 0:
+            raise ValueError("a clock cannot go backwards")
+        with self._lock:
+            self._now += ms
+            return self._now
+
+    def set(self, now_ms: int) -> int:
+        with self._lock:
+            if now_ms < self._now:
+                raise ValueError("a clock cannot go backwards")
+            self._now = now_ms
+            return self._now

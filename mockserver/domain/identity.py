@@ -1,0 +1,147 @@
+"""Who is calling: users, groups, applications, their keys, and the tokens issued for those keys."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mockserver.domain.clock import Clock
+from mockserver.domain.errors import ExpiredToken, InvalidCredentials, InvalidToken, TokenEndpointDisabled
+from mockserver.domain.ids import IdGenerator
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    USER = "USER"
+
+
+class PrincipalKind(StrEnum):
+    USER = "USER"
+    APPLICATION = "APPLICATION"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: a Conductor user or an application."""
+
+    id: str
+    kind: PrincipalKind
+    roles: frozenset[Role] = frozenset({Role.USER})
+    groups: frozenset[str] = frozenset()
+    name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    secret: str
+    principal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """`required`: every call needs a token. Otherwise (open mode) a call without one acts as `anonymous`."""
+
+    required: bool
+    token_ttl_ms: int = 3_600_000
+    anonymous: Principal | None = None
+
+
+class Directory:
+    """Every principal, group and key of a world. Immutable after construction."""
+
+    def __init__(
+        self,
+        principals: Iterable[Principal] = (),
+        groups: Mapping[str, Iterable[str]] | None = None,
+        keys: Iterable[ApiKey] = (),
+    ) -> None:
+        self.groups: dict[str, frozenset[str]] = {g: frozenset(m) for g, m in (groups or {}).items()}
+        self.principals: dict[str, Principal] = {}
+        for p in principals:
+            member_of = frozenset(g for g, members in self.groups.items() if p.id in members)
+            self.principals[p.id] = Principal(p.id, p.kind, p.roles, p.groups | member_of, p.name)
+        self.keys: dict[str, ApiKey] = {k.key_id: k for k in keys}
+
+    def is_member(self, user_id: str, group_id: str) -> bool:
+        return user_id in self.groups.get(group_id, ())
+
+    def get(self, principal_id: str) -> Principal | None:
+        return self.principals.get(principal_id)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_JWT_HEADER = _b64(b'{"alg":"HS256","typ":"JWT"}')
+
+
+class TokenService:
+    """Issues JWT-shaped, HMAC-signed tokens for API keys, and turns a token back into its principal.
+
+    Tokens carry their principal and expiry, so issuing one stores nothing: memory stays flat however
+    many tokens a client asks for. The signing secret comes from the injected id generator, so a
+    seeded run issues the same tokens every time.
+    """
+
+    def __init__(self, directory: Directory, settings: AuthSettings, clock: Clock, ids: IdGenerator) -> None:
+        self._directory = directory
+        self._settings = settings
+        self._clock = clock
+        self._ids = ids
+        self._secret = ids.new_id().encode()
+
+    @property
+    def settings(self) -> AuthSettings:
+        return self._settings
+
+    def issue(self, key_id: str, key_secret: str, expiration_ms: int | None = None) -> str:
+        if not self._directory.keys and not self._settings.required:
+            raise TokenEndpointDisabled()
+        key = self._directory.keys.get(key_id)
+        if key is None or not hmac.compare_digest(key.secret, key_secret):
+            raise InvalidCredentials(key_id)
+        ttl = expiration_ms if expiration_ms and expiration_ms > 0 else self._settings.token_ttl_ms
+        now = self._clock.now_ms()
+        claims = {"sub": key.principal_id, "iat": now // 1000, "exp": (now + ttl) // 1000, "expMs": now + ttl,
+                  "jti": self._ids.new_id()}
+        body = f"{_JWT_HEADER}.{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+        return f"{body}.{self._sign(body)}"
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The caller behind `token` (the raw `X-Authorization` value), or an `AuthError`."""
+        if not token:
+            if not self._settings.required and self._settings.anonymous is not None:
+                return self._settings.anonymous
+            raise InvalidToken("Missing X-Authorization header: get a token from POST /api/token")
+        head, _, signature = token.rpartition(".")
+        if not head or not hmac.compare_digest(self._sign(head), signature):
+            raise InvalidToken("Invalid token: it was not issued by this server (or the server was restarted)")
+        try:
+            claims = json.loads(_unb64(head.partition(".")[2]))
+            subject, expires = str(claims["sub"]), int(claims["expMs"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidToken("Invalid token: unreadable claims") from None
+        if self._clock.now_ms() >= expires:
+            raise ExpiredToken()
+        principal = self._directory.get(subject)
+        if principal is None:
+            raise InvalidToken(f"Invalid token: principal '{subject}' no longer exists")
+        return principal
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())

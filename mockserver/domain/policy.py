@@ -1,0 +1,70 @@
+"""Who may do what to a task. One predicate per rule of the Orkes docs; the store asks, and raises `Forbidden`.
+
+Owner: the principal that started the task's workflow (`createdBy`) or the application named in `ownerApp`.
+Assignee: a Conductor principal matching a CONDUCTOR_USER assignee, or a member of a CONDUCTOR_GROUP assignee.
+Claimant: the principal whose id is the claimant's `user`.
+"""
+
+from __future__ import annotations
+
+from mockserver.domain.identity import Directory, Principal
+from mockserver.domain.model import HumanTask, TaskState, TaskUser, UserType
+
+_CLAIMABLE = frozenset({TaskState.PENDING, TaskState.ASSIGNED})
+
+
+def is_owner(caller: Principal, task: HumanTask) -> bool:
+    return caller.id == task.created_by or (task.owner_app is not None and caller.id == task.owner_app)
+
+
+def is_assignee(caller: Principal, task: HumanTask) -> bool:
+    return task.assignee is not None and principal_matches(caller, task.assignee)
+
+
+def is_claimant(caller: Principal, task: HumanTask) -> bool:
+    return task.claimant is not None and task.claimant.user == caller.id
+
+
+def principal_matches(caller: Principal, user: TaskUser) -> bool:
+    if user.user_type is UserType.CONDUCTOR_USER:
+        return user.user == caller.id
+    if user.user_type is UserType.CONDUCTOR_GROUP:
+        return user.user in caller.groups
+    return False
+
+
+def user_matches_assignee(directory: Directory, user_id: str, assignee: TaskUser | None) -> bool:
+    """The seed's rule for `/externalUser/{userId}`: is `user_id` the one the task waits for?"""
+    if assignee is None or assignee.user_type is UserType.EXTERNAL_GROUP:
+        return True  # open to anyone; or an external group, whose membership the external system vouches for
+    if assignee.user_type is UserType.CONDUCTOR_GROUP:
+        return directory.is_member(user_id, assignee.user)
+    return assignee.user == user_id
+
+
+def may_read(caller: Principal, task: HumanTask) -> bool:
+    return (caller.is_admin or is_owner(caller, task) or is_assignee(caller, task)
+            or is_claimant(caller, task) or task.is_open)
+
+
+def may_claim_for_external_user(caller: Principal, task: HumanTask) -> bool:
+    return caller.is_admin or is_owner(caller, task) or task.is_open
+
+
+def may_claim_as_self(caller: Principal, task: HumanTask, override: bool) -> bool:
+    return caller.is_admin or is_owner(caller, task) or is_assignee(caller, task) or task.is_open or override
+
+
+def may_act_on_claim(caller: Principal, task: HumanTask) -> bool:
+    """Release, update, complete: an admin, an owner, or the claimant."""
+    return caller.is_admin or is_owner(caller, task) or is_claimant(caller, task)
+
+
+def in_inbox(caller: Principal, task: HumanTask) -> bool:
+    """INBOX search scope: assigned to the caller or its group, claimed by it, or open to anyone."""
+    return is_assignee(caller, task) or is_claimant(caller, task) or (task.is_open and task.state in _CLAIMABLE)
+
+
+def in_admin_view(caller: Principal, task: HumanTask) -> bool:
+    """ADMIN search scope: everything for an admin, the tasks it owns for anyone else."""
+    return caller.is_admin or is_owner(caller, task)

@@ -1,0 +1,324 @@
+"""TaskStore and TemplateStore: the state of one mock, and every change to it.
+
+Every public method is atomic: it runs under the store's lock, reads the task, checks the caller's
+rights (`policy`), the lifecycle (`model.TRANSITIONS`) and the arguments, and only then writes one new
+immutable task. A claim is therefore a compare-and-set: of N concurrent claims exactly one wins.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from mockserver.domain import policy
+from mockserver.domain.clock import Clock
+from mockserver.domain.errors import AssigneeMismatch, Forbidden, InvalidRequest, TaskNotFound, TemplateNotFound
+from mockserver.domain.identity import Directory, Principal
+from mockserver.domain.ids import IdGenerator
+from mockserver.domain.model import (
+    Action,
+    ActionLog,
+    HumanTask,
+    HumanTaskDef,
+    LogAction,
+    TaskState,
+    TaskUser,
+    Template,
+    UserType,
+    next_state,
+)
+from mockserver.domain.query import flatten, glob_matcher, parse_field_query, parse_full_text
+
+SYSTEM = "system"
+DEFAULT_PAGE_SIZE = 15
+MAX_PAGE_SIZE = 1000
+
+TaskListener = Callable[[HumanTask, HumanTask], None]
+
+
+class SearchType(StrEnum):
+    ADMIN = "ADMIN"
+    INBOX = "INBOX"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSearch:
+    """A HumanTaskSearch. Empty tuples and None mean "no filter"."""
+
+    search_type: SearchType = SearchType.INBOX
+    start: int = 0
+    size: int = DEFAULT_PAGE_SIZE
+    states: tuple[TaskState, ...] = ()
+    assignees: tuple[TaskUser, ...] = ()
+    claimants: tuple[TaskUser, ...] = ()
+    definition_names: tuple[str, ...] = ()
+    display_names: tuple[str, ...] = ()
+    task_ref_names: tuple[str, ...] = ()
+    workflow_ids: tuple[str, ...] = ()
+    workflow_names: tuple[str, ...] = ()
+    full_text_query: str = ""
+    task_input_query: str = ""
+    task_output_query: str = ""
+    update_start_time: int | None = None
+    update_end_time: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    total_hits: int
+    start: int
+    size: int
+    results: tuple[HumanTask, ...]
+
+
+def assignment_log(task: HumanTask, now: int, ids: IdGenerator) -> ActionLog:
+    """The system's ASSIGNMENT (or ASSIGNMENTS_COMPLETED, for a task open to anyone) entry."""
+    action = LogAction.ASSIGNMENT if task.assignee is not None else LogAction.ASSIGNMENTS_COMPLETED
+    return ActionLog(ids.new_id(), TaskState.ASSIGNED, now, action, SYSTEM, assignee=task.assignee)
+
+
+def new_task(
+    task_id: str,
+    definition: HumanTaskDef,
+    *,
+    now: int,
+    ids: IdGenerator,
+    **fields: Any,
+) -> HumanTask:
+    """A task as a real server creates it: PENDING, then at once assigned to `assignments[0]` (ASSIGNED),
+    or, with no assignments, ASSIGNED to no one and open to anyone (ASSIGNMENTS_COMPLETED)."""
+    first = definition.assignments[0].assignee if definition.assignments else None
+    task = HumanTask(task_id=task_id, state=TaskState.ASSIGNED, created_on=now, updated_on=now,
+                     assignee=first, definition=definition, assignee_index=0 if first else None,
+                     assignments_completed=first is None, **fields)
+    return replace(task, action_logs=(assignment_log(task, now, ids),))
+
+
+class TaskStore:
+    """All human tasks of one mock instance. Every public method is atomic."""
+
+    def __init__(self, tasks: Iterable[HumanTask], *, directory: Directory, clock: Clock, ids: IdGenerator) -> None:
+        self._lock = threading.RLock()
+        self._tasks: dict[str, HumanTask] = {t.task_id: t for t in tasks}
+        self._directory = directory
+        self._clock = clock
+        self._ids = ids
+        self._listeners: list[TaskListener] = []
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def all(self) -> list[HumanTask]:
+        with self._lock:
+            return list(self._tasks.values())
+
+    def peek(self, task_id: str) -> HumanTask:
+        """The task, with no permission check (for the mock's own control plane and tests)."""
+        try:
+            return self._tasks[task_id]
+        except KeyError:
+            raise TaskNotFound(task_id) from None
+
+    def get(self, caller: Principal, task_id: str) -> HumanTask:
+        task = self.peek(task_id)
+        if not policy.may_read(caller, task):
+            raise Forbidden(caller.id, "read", f"task: {task.definition_name or task_id}")
+        return task
+
+    def search(self, caller: Principal, query: TaskSearch) -> SearchPage:
+        in_scope = policy.in_admin_view if query.search_type is SearchType.ADMIN else policy.in_inbox
+        matches = _matcher(query)
+        with self._lock:
+            hits = [t for t in self._tasks.values() if in_scope(caller, t) and matches(t)]
+        hits.sort(key=lambda t: (-t.updated_on, t.task_id))
+        size = min(max(query.size, 0), MAX_PAGE_SIZE)
+        start = max(query.start, 0)
+        return SearchPage(len(hits), start, size, tuple(hits[start:start + size]))
+
+    # -- changing ------------------------------------------------------------------------------------
+
+    def subscribe(self, listener: TaskListener) -> None:
+        """Call `listener(before, after)` after every change (the workflow engine listens here)."""
+        self._listeners.append(listener)
+
+    def claim_for_user(self, caller: Principal, task_id: str, user_id: str, *, override: bool = False) -> HumanTask:
+        """`/externalUser/{userId}`: the caller (owner or admin) claims the task on behalf of `user_id`."""
+        with self._lock:
+            task = self.peek(task_id)
+            if not policy.may_claim_for_external_user(caller, task):
+                raise Forbidden(caller.id, "claim", f"task: {task.definition_name or task_id}")
+            state = next_state(task, Action.CLAIM)
+            if not override and not policy.user_matches_assignee(self._directory, user_id, task.assignee):
+                raise AssigneeMismatch(task_id, user_id, str(task.assignee))
+            claimant = TaskUser(user_id, UserType.EXTERNAL_USER)
+            return self._claim(task, state, caller, claimant, override)
+
+    def claim_as_caller(self, caller: Principal, task_id: str, *, override: bool = False) -> HumanTask:
+        """`/claim`: the calling Conductor user (or application) claims the task for itself."""
+        with self._lock:
+            task = self.peek(task_id)
+            if not policy.may_claim_as_self(caller, task, override):
+                raise Forbidden(caller.id, "claim", f"task: {task.definition_name or task_id}"
+                                f" assigned to {task.assignee} (use overrideAssignment=true)")
+            state = next_state(task, Action.CLAIM)
+            claimant = TaskUser(caller.id, UserType.CONDUCTOR_USER)
+            return self._claim(task, state, caller, claimant, override)
+
+    def release(self, caller: Principal, task_id: str) -> HumanTask:
+        with self._lock:
+            task = self.peek(task_id)
+            if not policy.may_act_on_claim(caller, task):
+                raise Forbidden(caller.id, "release", f"task: {task.definition_name or task_id}")
+            state = next_state(task, Action.RELEASE)
+            now = self._clock.now_ms()
+            released = ActionLog(self._ids.new_id(), TaskState.PENDING, now, LogAction.RELEASE, caller.id,
+                                 assignee=task.assignee)
+            after = replace(task, state=state, claimant=None, updated_on=now, updated_by=caller.id)
+            after = replace(after, action_logs=(*task.action_logs, released, assignment_log(after, now, self._ids)))
+            return self._put(task, after)
+
+    def update(self, caller: Principal, task_id: str, output: dict[str, Any], *, complete: bool) -> HumanTask:
+        """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it."""
+        with self._lock:
+            task = self.peek(task_id)
+            action = Action.COMPLETE if complete else Action.UPDATE
+            if not policy.may_act_on_claim(caller, task):
+                raise Forbidden(caller.id, "update", f"task: {task.definition_name or task_id}")
+            state = next_state(task, action)
+            after = replace(task, state=state, output={**task.output, **output},
+                            updated_on=self._clock.now_ms(), updated_by=caller.id)
+            return self._put(task, after)
+
+    def replace_all(self, tasks: Iterable[HumanTask]) -> None:
+        with self._lock:
+            self._tasks = {t.task_id: t for t in tasks}
+
+    def insert(self, task: HumanTask) -> HumanTask:
+        with self._lock:
+            if task.task_id in self._tasks:
+                raise InvalidRequest(f"Task {task.task_id} already exists")
+            self._tasks[task.task_id] = task
+            return task
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _claim(self, task: HumanTask, state: TaskState, caller: Principal, claimant: TaskUser,
+               override: bool) -> HumanTask:
+        now = self._clock.now_ms()
+        assignee = claimant if override else task.assignee
+        log = ActionLog(self._ids.new_id(), state, now, LogAction.CLAIM, str(claimant),
+                        assignee=assignee, claimant=claimant)
+        after = replace(task, state=state, claimant=claimant, assignee=assignee, updated_on=now,
+                        updated_by=caller.id, action_logs=(*task.action_logs, log))
+        return self._put(task, after)
+
+    def _put(self, before: HumanTask, after: HumanTask) -> HumanTask:
+        self._tasks[after.task_id] = after
+        for listener in self._listeners:
+            listener(before, after)
+        return after
+
+
+def _matcher(query: TaskSearch) -> Callable[[HumanTask], bool]:
+    """One predicate for every filter of `query` (AND across fields, OR within a list)."""
+    checks: list[Callable[[HumanTask], bool]] = []
+
+    def one_of(values: Sequence[str], attribute: Callable[[HumanTask], str]) -> None:
+        if values:
+            wanted = frozenset(values)
+            checks.append(lambda t: attribute(t) in wanted)
+
+    if query.states:
+        states = frozenset(query.states)
+        checks.append(lambda t: t.state in states)
+    for users, attribute in ((query.assignees, "assignee"), (query.claimants, "claimant")):
+        if users:
+            checks.append(_user_filter(users, attribute))
+    one_of(query.definition_names, lambda t: t.definition_name)
+    one_of(query.display_names, lambda t: t.display_name)
+    one_of(query.task_ref_names, lambda t: t.task_ref_name)
+    one_of(query.workflow_ids, lambda t: t.workflow_id)
+    one_of(query.workflow_names, lambda t: t.workflow_name)
+    if query.update_start_time is not None:
+        low = query.update_start_time
+        checks.append(lambda t: t.updated_on >= low)
+    if query.update_end_time is not None:
+        high = query.update_end_time
+        checks.append(lambda t: t.updated_on <= high)
+    if query.task_input_query.strip():
+        on_input = parse_field_query(query.task_input_query, "taskInputQuery")
+        checks.append(lambda t: on_input(t.input))
+    if query.task_output_query.strip():
+        on_output = parse_field_query(query.task_output_query, "taskOutputQuery")
+        checks.append(lambda t: on_output(t.output))
+    if query.full_text_query.strip():
+        text = parse_full_text(query.full_text_query)
+        checks.append(lambda t: text(flatten([t.task_id, t.display_name, t.definition_name, t.task_ref_name,
+                                              t.workflow_id, t.workflow_name, t.input, t.output])))
+    return lambda task: all(check(task) for check in checks)
+
+
+def _user_filter(users: Sequence[TaskUser], attribute: str) -> Callable[[HumanTask], bool]:
+    wanted = [(u.user_type, glob_matcher(u.user)) for u in users]
+
+    def check(task: HumanTask) -> bool:
+        value: TaskUser | None = getattr(task, attribute)
+        return value is not None and any(t is value.user_type and m(value.user) for t, m in wanted)
+
+    return check
+
+
+class TemplateStore:
+    """User forms by (name, version)."""
+
+    def __init__(self, templates: Iterable[Template], *, clock: Clock) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._templates: dict[tuple[str, int], Template] = {(t.name, t.version): t for t in templates}
+
+    def all(self) -> list[Template]:
+        return sorted(self._templates.values(), key=lambda t: (t.name, -t.version))
+
+    def get(self, name: str, version: int) -> Template:
+        found = self._find(name, version)
+        if found is None:
+            raise TemplateNotFound(name, version)
+        return found
+
+    def find_for_task(self, task: HumanTask) -> Template | None:
+        form = task.definition.form
+        return self._find(form.name, form.version) if form is not None else None
+
+    def list(self, name: str | None = None, version: int | None = None) -> list[Template]:
+        found = [t for t in self.all() if (name is None or t.name == name) and (version is None or t.version == version)]
+        if name is not None and not found:
+            raise TemplateNotFound(name, version)
+        return found
+
+    def save(self, caller: Principal, template: Template, *, new_version: bool, version_given: bool) -> Template:
+        """Save a form. A version in the body wins; else `new_version` makes latest+1; else the latest is
+        overwritten (version 1 when the form is new)."""
+        with self._lock:
+            now = self._clock.now_ms()
+            latest = max((v for n, v in self._templates if n == template.name), default=0)
+            if version_given:
+                version = template.version
+            else:
+                version = latest + 1 if new_version or latest == 0 else latest
+            existing = self._templates.get((template.name, version))
+            saved = replace(template, version=version, updated_by=caller.id, update_time=now,
+                            created_by=existing.created_by if existing else caller.id,
+                            create_time=existing.create_time if existing else now)
+            self._templates[(saved.name, saved.version)] = saved
+            return saved
+
+    def _find(self, name: str, version: int) -> Template | None:
+        if version <= 0:
+            versions = [v for n, v in self._templates if n == name]
+            return self._templates[(name, max(versions))] if versions else None
+        return self._templates.get((name, version))

@@ -1,0 +1,168 @@
+"""openapi.yaml compiled, once, into what the HTTP layer needs per operation: how to parse and validate
+its path, query and body, and whether it needs a token.
+
+Request validation is driven entirely by the spec: a parameter's schema type decides how its text is
+parsed (booleans case-insensitively, as the Python SDK sends `True`), and jsonschema checks the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+SPEC_URI = "urn:conductor-mock:openapi"
+
+
+class RequestInvalid(Exception):
+    """A request that does not match the spec. `parameter` names the offending part."""
+
+    def __init__(self, parameter: str, message: str, invalid_value: Any = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+        self.invalid_value = invalid_value
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    location: str
+    required: bool
+    kind: str
+    default: Any
+    validator: Draft202012Validator
+
+    def parse(self, raw: str) -> Any:
+        value: Any = raw
+        if self.kind == "boolean":
+            lowered = raw.strip().lower()
+            if lowered not in ("true", "false"):
+                raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter '{self.name}': "
+                                     "expected true or false", raw)
+            value = lowered == "true"
+        elif self.kind == "integer":
+            try:
+                value = int(raw.strip())
+            except ValueError:
+                raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
+                                     f"'{self.name}': expected an integer", raw) from None
+        error = best_match(self.validator.iter_errors(value))
+        if error is not None:
+            raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
+                                 f"'{self.name}': {error.message}", raw)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    body: Draft202012Validator | None
+    body_required: bool
+    secured: bool
+
+    def parse_params(self, location: str, values: Mapping[str, str]) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        for param in self.parameters:
+            if param.location != location:
+                continue
+            raw = values.get(param.name)
+            if raw is None:
+                if param.required:
+                    raise RequestInvalid(param.name, f"Missing required {location} parameter '{param.name}'")
+                parsed[param.name] = param.default
+            else:
+                parsed[param.name] = param.parse(raw)
+        return parsed
+
+    def parse_body(self, raw: bytes) -> Any:
+        if self.body is None:
+            return None  # the operation takes no body: SDKs send `{}` or nothing, both are fine
+        if not raw.strip():
+            if self.body_required:
+                raise RequestInvalid("body", "Request body is required")
+            return None
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RequestInvalid("body", f"Request body is not valid JSON: {exc}") from None
+        error = best_match(self.body.iter_errors(value))
+        if error is not None:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
+                                 error.instance)
+        return value
+
+
+def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
+    """Every operation of the spec, with validators compiled once."""
+    registry: Registry[Any] = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(dict(document), default_specification=DRAFT202012))
+    default_security = document.get("security", [])
+
+    def validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+        return Draft202012Validator(_rebase(schema), registry=registry)
+
+    operations = []
+    for path, item in document.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            params = tuple(_parameter(_deref(document, p), validator) for p in [*shared, *op.get("parameters", [])])
+            body_spec = _deref(document, op["requestBody"]) if "requestBody" in op else None
+            body = None
+            if body_spec is not None:
+                media = body_spec.get("content", {}).get("application/json", {})
+                body = validator(media.get("schema", {}))
+            operations.append(Operation(
+                operation_id=op["operationId"], method=method.upper(), path=path, parameters=params, body=body,
+                body_required=bool(body_spec and body_spec.get("required")),
+                secured=bool(op.get("security", default_security)),
+            ))
+    return operations
+
+
+def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
+    schema = spec.get("schema", {})
+    kind = schema.get("type", "string") if isinstance(schema.get("type"), str) else "string"
+    return Parameter(
+        name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
+        default=schema.get("default"), validator=validator(schema),
+    )
+
+
+def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _rebase(schema: Any) -> Any:
+    """Point local `#/...` refs at the spec resource, so a sub-schema validates with the whole document."""
+    if isinstance(schema, dict):
+        return {k: (SPEC_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rebase(v))
+                for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_rebase(v) for v in schema]
+    return schema
+
+
+def operation_ids(document: Mapping[str, Any]) -> Iterator[str]:
+    for item in document.get("paths", {}).values():
+        for method, op in item.items():
+            if method in HTTP_METHODS:
+                yield op["operationId"]

@@ -1,0 +1,186 @@
+"""Domain objects ↔ Orkes JSON. The only module that spells wire field names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.domain import (
+    ActionLog,
+    Assignment,
+    HumanTask,
+    HumanTaskDef,
+    SearchPage,
+    SearchType,
+    TaskSearch,
+    TaskState,
+    TaskUser,
+    Template,
+    UserType,
+)
+from mockserver.domain.store import DEFAULT_PAGE_SIZE
+
+
+def user(value: TaskUser) -> dict[str, Any]:
+    return {"user": value.user, "userType": value.user_type.value}
+
+
+def parse_user(data: Mapping[str, Any]) -> TaskUser:
+    return TaskUser(str(data["user"]), UserType(data["userType"]))
+
+
+def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "assignments": [{"assignee": user(a.assignee), "slaMinutes": a.sla_minutes} for a in value.assignments],
+        "assignmentCompletionStrategy": value.completion_strategy.value,
+    }
+    if value.display_name is not None:
+        out["displayName"] = value.display_name
+    if value.form is not None:
+        out["userFormTemplate"] = {"name": value.form.name, "version": value.form.version}
+    if value.triggers:
+        out["taskTriggers"] = list(value.triggers)
+    if value.auto_claim is not None:
+        out["autoClaim"] = value.auto_claim
+    if template is not None:
+        out["fullTemplate"] = dump_template(template)
+    return out
+
+
+def _log(entry: ActionLog) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": entry.id, "state": entry.state.value, "stateStart": entry.state_start}
+    if entry.assignee is not None:
+        out["assignee"] = user(entry.assignee)
+    if entry.claimant is not None:
+        out["claimant"] = user(entry.claimant)
+    out["action"] = entry.action.value
+    out["actedBy"] = entry.acted_by
+    return out
+
+
+def process_context(task: HumanTask) -> dict[str, Any]:
+    out: dict[str, Any] = {"state": task.state.value, "lastUpdated": task.updated_on}
+    if task.assignee_index is not None:
+        out["assigneeIndex"] = task.assignee_index
+    out["skippedAssigneeIndexes"] = list(task.skipped_assignee_indexes)
+    out["assignmentsCompleted"] = task.assignments_completed
+    out["humanTaskTriggerLog"] = list(task.trigger_log)
+    out["humanTaskActionLogs"] = [_log(e) for e in task.action_logs]
+    return out
+
+
+def dump_task(task: HumanTask, template: Template | None = None) -> dict[str, Any]:
+    """A HumanTaskEntry, keys in the order a real server sends them."""
+    out: dict[str, Any] = {
+        "createdBy": task.created_by,
+        "updatedBy": task.updated_by,
+        "taskId": task.task_id,
+        "state": task.state.value,
+        "displayName": task.display_name,
+        "definitionName": task.definition_name,
+        "workflowId": task.workflow_id,
+        "workflowName": task.workflow_name,
+        "taskRefName": task.task_ref_name,
+    }
+    if task.assignee is not None:
+        out["assignee"] = user(task.assignee)
+    if task.claimant is not None:
+        out["claimant"] = user(task.claimant)
+    out["humanTaskDef"] = definition(task.definition, template)
+    task_input = dict(task.input)
+    if task.created_by:
+        task_input["_createdBy"] = task.created_by
+    task_input["__humanTaskDefinition"] = definition(task.definition)
+    task_input["__humanTaskProcessContext"] = process_context(task)
+    out["input"] = task_input
+    out["output"] = task.output
+    out["createdOn"] = task.created_on
+    out["updatedOn"] = task.updated_on
+    if task.owner_app is not None:
+        out["ownerApp"] = task.owner_app
+    return out
+
+
+def dump_page(page: SearchPage) -> dict[str, Any]:
+    return {
+        "totalHits": page.total_hits,
+        "hits": len(page.results),
+        "start": page.start,
+        "pageSizeLimit": page.size,
+        "results": [dump_task(t) for t in page.results],
+    }
+
+
+def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
+    """A HumanTaskSearch body. Missing fields, empty strings and empty lists mean "no filter"."""
+    data = body or {}
+
+    def strings(key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in data.get(key) or () if v != "")
+
+    def optional_int(key: str) -> int | None:
+        value = data.get(key)
+        return int(value) if value is not None else None
+
+    size = data.get("size")
+    return TaskSearch(
+        search_type=SearchType(data.get("searchType") or SearchType.INBOX),
+        start=int(data.get("start") or 0),
+        size=DEFAULT_PAGE_SIZE if size is None else int(size),
+        states=tuple(TaskState(s) for s in data.get("states") or ()),
+        assignees=tuple(parse_user(u) for u in data.get("assignees") or ()),
+        claimants=tuple(parse_user(u) for u in data.get("claimants") or ()),
+        definition_names=strings("definitionNames"),
+        display_names=strings("displayNames"),
+        task_ref_names=strings("taskRefNames"),
+        workflow_ids=strings("workflowIds"),
+        workflow_names=strings("workflowNames"),
+        full_text_query=str(data.get("fullTextQuery") or ""),
+        task_input_query=str(data.get("taskInputQuery") or ""),
+        task_output_query=str(data.get("taskOutputQuery") or ""),
+        update_start_time=optional_int("updateStartTime"),
+        update_end_time=optional_int("updateEndTime"),
+    )
+
+
+def dump_template(template: Template) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": template.name,
+        "version": template.version,
+        "jsonSchema": template.json_schema,
+        "templateUI": template.template_ui,
+        "tags": list(template.tags),
+        "createdBy": template.created_by,
+        "createTime": template.create_time,
+        "updatedBy": template.updated_by,
+        "updateTime": template.update_time,
+    }
+    if template.owner_app is not None:
+        out["ownerApp"] = template.owner_app
+    return out
+
+
+def parse_template(body: Mapping[str, Any]) -> Template:
+    return Template(
+        name=str(body["name"]),
+        version=int(body.get("version") or 0),
+        json_schema=dict(body.get("jsonSchema") or {}),
+        template_ui=dict(body.get("templateUI") or {}),
+        tags=tuple(dict(t) for t in body.get("tags") or ()),
+        owner_app=body.get("ownerApp"),
+    )
+
+
+def parse_assignments(items: list[Mapping[str, Any]]) -> tuple[Assignment, ...]:
+    return tuple(Assignment(parse_user(a["assignee"]), int(a.get("slaMinutes") or 0)) for a in items)
+
+
+def error_body(status: int, message: str, *, instance: str, code: str | None = None,
+               validation_errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The Orkes/Conductor error body. `status` always equals the HTTP status (the JS SDK relies on it)."""
+    out: dict[str, Any] = {"status": status, "message": message, "instance": instance, "retryable": False}
+    if code is not None:
+        out["error"] = code
+    if validation_errors:
+        out["validationErrors"] = validation_errors
+    return out

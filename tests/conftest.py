@@ -1,0 +1,68 @@
+"""Shared fixtures: the in-process app over tests/fixtures/http_world.yaml, and a small API client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mockserver.domain import HumanTask, World
+from mockserver.server import build_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HTTP_WORLD = FIXTURES / "http_world.yaml"
+KEYS = {
+    "admin": ("admin-key", "admin-secret"),
+    "owner": ("owner-key", "owner-secret"),
+    "other": ("other-key", "other-secret"),
+    "alice": ("alice-key", "alice-secret"),
+    "bob": ("bob-key", "bob-secret"),
+    "carol": ("carol-key", "carol-secret"),
+}
+
+
+class Api:
+    """A TestClient that knows how to log in as the fixture's identities."""
+
+    def __init__(self, client: TestClient, app: Starlette) -> None:
+        self.client = client
+        self.app = app
+        self._tokens: dict[str, str] = {}
+
+    @property
+    def world(self) -> World:
+        world: World = self.app.state.mock.world
+        return world
+
+    def token(self, who: str) -> str:
+        if who not in self._tokens:
+            key_id, secret = KEYS[who]
+            reply = self.client.post("/api/token", json={"keyId": key_id, "keySecret": secret})
+            assert reply.status_code == 200, reply.text
+            self._tokens[who] = reply.json()["token"]
+        return self._tokens[who]
+
+    def call(self, method: str, path: str, who: str | None = "admin", **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if who is not None:
+            headers["X-Authorization"] = self.token(who)
+        return self.client.request(method, "/api" + path, headers=headers, **kwargs)
+
+    def snapshot(self) -> dict[str, HumanTask]:
+        return {t.task_id: t for t in self.world.tasks.all()}
+
+
+@pytest.fixture
+def app() -> Starlette:
+    return build_app(HTTP_WORLD)
+
+
+@pytest.fixture
+def api(app: Starlette) -> Iterator[Api]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, app)

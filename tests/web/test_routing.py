@@ -1,0 +1,46 @@
+"""The spec and the handler table agree in both directions, and routes come from the spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver import resources
+from mockserver.web.handlers import HANDLERS
+from mockserver.web.routing import SpecMismatch, routes_from_spec
+from mockserver.web.spec import compile_operations, operation_ids
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return resources.openapi_document()
+
+
+def test_every_operation_has_a_handler_and_every_handler_an_operation(spec: dict[str, Any]) -> None:
+    assert set(operation_ids(spec)) == set(HANDLERS)
+
+
+def test_a_missing_handler_is_refused_at_start_up(spec: dict[str, Any]) -> None:
+    handlers = dict(HANDLERS)
+    handlers.pop("claimTask")
+    with pytest.raises(SpecMismatch, match="claimTask"):
+        routes_from_spec(spec, compile_operations(spec), handlers, state=None)  # type: ignore[arg-type]
+
+
+def test_a_handler_without_an_operation_is_refused_at_start_up(spec: dict[str, Any]) -> None:
+    handlers = {**HANDLERS, "launchRockets": HANDLERS["getTask"]}
+    with pytest.raises(SpecMismatch, match="launchRockets"):
+        routes_from_spec(spec, compile_operations(spec), handlers, state=None)  # type: ignore[arg-type]
+
+
+def test_routes_are_the_spec_paths_literal_first(spec: dict[str, Any]) -> None:
+    routes = routes_from_spec(spec, compile_operations(spec), HANDLERS, state=None)  # type: ignore[arg-type]
+    paths = [route.path for route in routes]
+    assert sorted(paths) == sorted("/api" + p for p in spec["paths"])
+    assert paths.index("/api/human/tasks/search") < paths.index("/api/human/tasks/{taskId}")
+
+
+def test_every_operation_is_secured_except_the_token(spec: dict[str, Any]) -> None:
+    unsecured = {op.operation_id for op in compile_operations(spec) if not op.secured}
+    assert unsecured == {"generateToken"}
