@@ -56,6 +56,10 @@ _TYPE_NAMES: Final = {"string": "a string", "integer": "an integer", "number": "
 _NOUNS: Final = {"state": ("state", "states"), "userType": ("user type", "user types"), "roles": ("role", "roles"),
                  "mode": ("clock mode", "clock modes"), "triggerType": ("trigger type", "trigger types"),
                  "assignmentCompletionStrategy": ("completion strategy", "completion strategies")}
+_PRINCIPALS: Final = "`users:` or `applications:`"
+_YAML_HINTS: Final = {"mapping values are not allowed here": "quote a value that contains ': ' "
+                      "(displayName: \"Approve: invoice\")",
+                      "found character '\\t' that cannot start any token": "indent with spaces, not tabs"}
 _ANONYMOUS: Final = Principal("anonymous", PrincipalKind.USER, frozenset({Role.ADMIN, Role.USER}), name="anonymous")
 
 
@@ -151,7 +155,7 @@ class _Document:
 
     def report(self, path: JsonPath, message: str, hint: str | None = None, *, at_key: bool = False) -> None:
         line = self.key_lines.get(path) if at_key else None
-        self.problems.append(Problem(self.file, line or self.line(path), render_path(path), message, hint))
+        self.problems.append(Problem(self.file, line or self.line(path), _render_path(path), message, hint))
 
     def line(self, path: JsonPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that is in the file (a missing key has no line)."""
@@ -170,16 +174,14 @@ class _Document:
             except UnicodeDecodeError as error:
                 self.report((), f"the file is not UTF-8 text (byte {error.start})")
                 return None
+        if "\t" in text and _is_json(text):
+            text = text.replace("\t", " ")  # PyYAML refuses tab indentation; in valid JSON a raw tab is only space
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = None if node is None else self._construct(loader, node, (), ())
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            hint = f"{error.context} (line {error.context_mark.line + 1})" if error.context and error.context_mark \
-                else None
-            self.problems.append(Problem(self.file, mark.line + 1 if mark else None, "",
-                                         f"invalid YAML: {error.problem or error}", hint))
+            self.problems.append(_syntax_problem(self.file, error))
             return None
         except yaml.YAMLError as error:
             self.report((), f"invalid YAML: {error}")
@@ -218,22 +220,23 @@ class _Document:
 
     def _construct_mapping(self, loader: _Loader, node: yaml.MappingNode, path: JsonPath,
                            stack: tuple[yaml.Node, ...]) -> dict[str, Any]:
-        first_seen: dict[Any, int] = {}
+        first_seen: dict[tuple[type, Any], int] = {}  # by type too: `1` and `true` are different keys
         for key_node, _ in node.value:  # YAML silently keeps the last of two equal keys: catch it first
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 key, line = loader.construct_object(key_node), key_node.start_mark.line + 1
-                if key in first_seen:
-                    self.problems.append(Problem(self.file, line, render_path((*path, str(key))),
-                                                 f"duplicate key {key!r} (first at line {first_seen[key]})",
+                if (type(key), key) in first_seen:
+                    self.problems.append(Problem(self.file, line, _render_path((*path, str(key))),
+                                                 f"duplicate key {key!r} (first at line {first_seen[type(key), key]})",
                                                  "YAML keeps only the last value: remove one of them"))
-                first_seen.setdefault(key, line)
+                first_seen.setdefault((type(key), key), line)
         loader.flatten_mapping(node)  # resolve `<<: *anchor` merges; own keys come last and win
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, render_path(path),
-                                             f"key {_show(key)} is not a string", "quote it: '1': ..."))
+                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, _render_path(path),
+                                             f"key {_show(key)} is not a string",
+                                             f"quote it: '{getattr(key_node, 'value', '')}': ..."))
                 continue
             self.key_lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = self._construct(loader, value_node, (*path, key), stack)
@@ -265,7 +268,26 @@ class _Document:
                 self.report(path, f"expected {' or '.join(_TYPE_NAMES[t] for t in expected)}, got {_show(instance)}",
                             schema.get("description"))
             else:
-                self.report(path, _shape_message(error.validator, error.validator_value, instance, error.message))
+                self.report(path, _shape_message(error.validator, error.validator_value, instance, error.message),
+                            schema.get("description"))
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark, problem = error.problem_mark or error.context_mark, error.problem or str(error)
+    hint = _YAML_HINTS.get(problem)
+    if hint is None and error.context:
+        hint = error.context + (f" started at line {error.context_mark.line + 1}" if error.context_mark else "")
+    if mark is not None:
+        hint = f"column {mark.column + 1}" + (f": {hint}" if hint else "")
+    return Problem(file, mark.line + 1 if mark else None, "", f"invalid YAML: {problem}", hint)
 
 
 @functools.cache
@@ -285,7 +307,7 @@ def _shape_message(keyword: object, expected: Any, instance: Any, fallback: str)
     return fallback
 
 
-def render_path(path: JsonPath) -> str:
+def _render_path(path: JsonPath) -> str:
     """`("tasks", 1, "state")` → `tasks[1].state`."""
     out = ""
     for part in path:
@@ -330,9 +352,10 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
     users, apps = data.get("users", []), data.get("applications", [])
     principals = _unique_ids(doc, [("users", users), ("applications", apps)], "id", "principal id",
                              "users and applications share one set of ids")
-    groups = _unique_ids(doc, [("groups", data.get("groups", []))], "id", "group id")
+    groups = _unique_ids(doc, [("groups", data.get("groups", []))], "id", "group id",
+                         "declare each group once, with all its members")
     _unique_keys(doc, [("users", users), ("applications", apps)])
-    _unique_ids(doc, [("tasks", data.get("tasks", []))], "taskId", "task id")
+    _unique_ids(doc, [("tasks", data.get("tasks", []))], "taskId", "task id", "give each task its own taskId")
     seen_templates: dict[tuple[str, int], JsonPath] = {}
     for i, template in enumerate(data.get("templates", [])):
         ref = (template["name"], template.get("version", 1))
@@ -344,10 +367,10 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
     user_ids = {u["id"] for u in users}
     for i, user in enumerate(users):
         for j, group in enumerate(user.get("groups", [])):
-            _check_declared(doc, ("users", i, "groups", j), group, groups, "group", "groups")
+            _check_declared(doc, ("users", i, "groups", j), group, groups, "group", "`groups:`")
     for i, group in enumerate(data.get("groups", [])):
         for j, member in enumerate(group.get("members", [])):
-            _check_declared(doc, ("groups", i, "members", j), member, user_ids, "user", "users")
+            _check_declared(doc, ("groups", i, "members", j), member, user_ids, "user", "`users:`")
     for i, task in enumerate(data.get("tasks", [])):
         _check_task(doc, ("tasks", i), task, user_ids, set(groups), principals, apps)
     _check_auth(doc, data.get("auth", {}), principals, any(p.get("keys") for p in [*users, *apps]))
@@ -375,31 +398,31 @@ def _unique_keys(doc: _Document, sections: Iterable[tuple[str, list[Any]]]) -> N
 def _unique(doc: _Document, seen: dict[str, JsonPath], value: str, path: JsonPath, what: str,
             hint: str | None) -> None:
     if value in seen:
-        doc.report(path, f"duplicate {what} {value!r} (first at {render_path(seen[value])}, line "
+        doc.report(path, f"duplicate {what} {value!r} (first at {_render_path(seen[value])}, line "
                    f"{doc.line(seen[value])})", hint)
     else:
         seen[value] = path
 
 
 def _check_declared(doc: _Document, path: JsonPath, value: str, declared: Iterable[str], what: str,
-                    section: str, extra: str = "") -> bool:
+                    section: str, extra: str = "") -> None:
+    """Report `value` unless it is in `declared`; `section` says where to declare it (`users:`)."""
     names = sorted(declared)
     if value in names:
-        return True
-    listed = f" (declared: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else " (none are)"
+        return
+    listed = f"declared: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''}" if names else "none declared yet"
     doc.report(path, f"unknown {what} {value!r}.{_suggest(value, names)}".rstrip("."),
-               f"declare it under `{section}:`{listed}{extra}")
-    return False
+               f"declare it under {section} ({listed}){extra}")
 
 
 def _check_owners(doc: _Document, path: JsonPath, item: Mapping[str, Any], principals: Iterable[str],
                   apps: list[Any]) -> None:
     if "ownerApp" in item:
         _check_declared(doc, (*path, "ownerApp"), item["ownerApp"], {a["id"] for a in apps}, "application",
-                        "applications")
+                        "`applications:`")
     if "createdBy" in item:
         _check_declared(doc, (*path, "createdBy"), item["createdBy"], principals, "principal",
-                        "users` or `applications", "; or leave createdBy out: it defaults to ownerApp")
+                        _PRINCIPALS, "; or leave createdBy out: it defaults to ownerApp")
 
 
 def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: set[str], groups: set[str],
@@ -410,10 +433,10 @@ def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: 
     named += [((*path, "humanTaskDef", "assignments", j, "assignee"), a["assignee"]) for j, a in enumerate(assignments)]
     for where, who in named:
         if who and who["userType"] == UserType.CONDUCTOR_USER:
-            _check_declared(doc, (*where, "user"), who["user"], users, "Conductor user", "users",
+            _check_declared(doc, (*where, "user"), who["user"], users, "Conductor user", "`users:`",
                             "; use EXTERNAL_USER for someone outside Conductor")
         elif who and who["userType"] == UserType.CONDUCTOR_GROUP:
-            _check_declared(doc, (*where, "user"), who["user"], groups, "Conductor group", "groups",
+            _check_declared(doc, (*where, "user"), who["user"], groups, "Conductor group", "`groups:`",
                             "; use EXTERNAL_GROUP for a group outside Conductor")
     for j, assignment in enumerate(assignments[:-1]):
         if assignment.get("slaMinutes", 0) == 0:
@@ -424,12 +447,13 @@ def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: 
     claimant, state = task.get("claimant"), task.get("state", TaskState.ASSIGNED)
     if claimant and claimant["userType"] == UserType.CONDUCTOR_USER:
         _check_declared(doc, (*path, "claimant", "user"), claimant["user"], principals, "Conductor user",
-                        "users` or `applications")
+                        _PRINCIPALS)
     if state == TaskState.IN_PROGRESS and not claimant:
         doc.report((*path, "state"), "an IN_PROGRESS task needs a claimant: add `claimant: {user: ..., userType: "
                    "EXTERNAL_USER}`", "or set `state: ASSIGNED` for a task nobody has claimed yet")
     elif state in (TaskState.PENDING, TaskState.ASSIGNED) and claimant:
-        doc.report((*path, "claimant"), f"a {state} task has no claimant: remove `claimant`, or set "
+        article = "an" if state == TaskState.ASSIGNED else "a"
+        doc.report((*path, "claimant"), f"{article} {state} task has no claimant: remove `claimant`, or set "
                    "`state: IN_PROGRESS`", "a task keeps its claimant from the claim until it is released")
     if "createdOn" in task and "updatedOn" in task and task["updatedOn"] < task["createdOn"]:
         doc.report((*path, "updatedOn"), f"updatedOn ({task['updatedOn']}) is before createdOn "
@@ -450,7 +474,7 @@ def _check_auth(doc: _Document, auth: Mapping[str, Any], principals: Iterable[st
                    "remove `anonymous`, or set `auth.required: false`")
     else:
         _check_declared(doc, ("auth", "anonymous"), auth["anonymous"], principals, "principal",
-                        "users` or `applications", "; or leave `anonymous` out to act as a built-in admin")
+                        _PRINCIPALS, "; or leave `anonymous` out to act as a built-in admin")
 
 
 def _clock(doc: _Document, clock: Mapping[str, Any]) -> ClockSettings:
@@ -489,6 +513,8 @@ def _build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: in
     keys = [ApiKey(k["keyId"], k["keySecret"], p["id"]) for p in [*users, *apps] for k in p.get("keys", [])]
     auth = data.get("auth", {})
     anonymous = next((p for p in principals if p.id == auth.get("anonymous")), _ANONYMOUS)
+    # The token service hands this principal out as it is, without the Directory merging group memberships in.
+    anonymous = replace(anonymous, groups=anonymous.groups | {g for g, m in members.items() if anonymous.id in m})
     settings = AuthSettings(auth.get("required", bool(keys)), auth.get("tokenTtlSeconds", 3600) * 1000, anonymous)
     return Seed(
         name=name,

@@ -9,7 +9,8 @@ DomainError
 │   └── TokenEndpointDisabled
 ├── InvalidRequest
 │   ├── InvalidTransition
-│   └── AssigneeMismatch
+│   ├── AssigneeMismatch
+│   └── ClockNotManual
 ├── Forbidden
 └── AuthError
     ├── InvalidCredentials
@@ -75,6 +76,12 @@ class AssigneeMismatch(InvalidRequest):
         )
         self.task_id = task_id
         self.user_id = user_id
+
+
+class ClockNotManual(InvalidRequest):
+    def __init__(self) -> None:
+        super().__init__("The clock follows the system time; start the scenario with `clock: {mode: manual}` "
+                         "to set or advance it")
 
 
 class Forbidden(DomainError):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from mockserver.domain.clock import Clock
+from mockserver.domain.clock import Clock, ManualClock
+from mockserver.domain.errors import ClockNotManual
 from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, TokenService
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask, Template
@@ -40,6 +41,16 @@ class World:
     def name(self) -> str:
         return self.seed.name
 
+    def advance_clock(self, ms: int) -> list[dict[str, Any]]:
+        """Move a manual clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time
+        order. Returns what fired, as JSON-ready dicts. Raises `ClockNotManual` for a system clock."""
+        return self.set_clock(self.clock.now_ms() + ms)
 
-def principals_of(world: World) -> Iterable[Principal]:
-    return world.directory.principals.values()
+    def set_clock(self, now_ms: int) -> list[dict[str, Any]]:
+        """Move a manual clock to `now_ms` (never backwards: `ValueError`), firing what fell due."""
+        if not isinstance(self.clock, ManualClock):
+            raise ClockNotManual()
+        self.clock.set(now_ms)
+        return []
+
+

@@ -78,7 +78,7 @@ def get_template_by_name_and_version(call: Call) -> Response:
 
 def save_template(call: Call) -> Response:
     saved = call.world.templates.save(call.caller, wire.parse_template(call.body), new_version=call.query["newVersion"],
-                                      version_given=call.body.get("version") is not None)
+                                      version_given=bool(call.body.get("version")))
     return JSONResponse(wire.dump_template(saved))
 
 
