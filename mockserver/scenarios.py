@@ -40,7 +40,9 @@ from mockserver.domain.model import (
     UserType,
 )
 from mockserver.domain.store import assignment_log
-from mockserver.domain.world import Seed
+from mockserver.domain.errors import InvalidRequest
+from mockserver.domain.workflow import WorkflowEngine
+from mockserver.domain.world import Seed, WorkflowStart
 
 SCHEMA_PATH: Final = Path(__file__).with_name("scenario.schema.json")
 
@@ -374,7 +376,25 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
     for i, task in enumerate(data.get("tasks", [])):
         _check_task(doc, ("tasks", i), task, user_ids, set(groups), principals, apps)
     _check_auth(doc, data.get("auth", {}), principals, any(p.get("keys") for p in [*users, *apps]))
+    _check_workflows(doc, data, principals)
     return _clock(doc, data.get("clock", {}))
+
+
+def _check_workflows(doc: _Document, data: Mapping[str, Any], principals: Iterable[str]) -> None:
+    names: set[str] = set()
+    for i, definition in enumerate(data.get("workflowDefs", [])):
+        names.add(definition["name"])
+        try:
+            WorkflowEngine.check_definition(definition)
+        except InvalidRequest as problem:
+            doc.report(("workflowDefs", i), problem.message)
+    principal_ids = set(principals)
+    for i, start in enumerate(data.get("workflows", [])):
+        _check_declared(doc, ("workflows", i, "name"), start["name"], names, "workflow definition",
+                        "`workflowDefs:`")
+        if "startedBy" in start:
+            _check_declared(doc, ("workflows", i, "startedBy"), start["startedBy"], principal_ids, "principal",
+                            _PRINCIPALS)
 
 
 def _unique_ids(doc: _Document, sections: Iterable[tuple[str, list[Any]]], key: str, what: str,
@@ -525,6 +545,9 @@ def _build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: in
         keys=tuple(keys),
         templates=tuple(_template(t, now) for t in data.get("templates", [])),
         tasks=tuple(_task(t, ids, now) for t in data.get("tasks", [])),
+        workflow_defs=tuple(data.get("workflowDefs", [])),
+        workflows=tuple(WorkflowStart(w["name"], w.get("version"), w.get("input"), w.get("correlationId"),
+                                      w.get("startedBy"), w.get("workflowId")) for w in data.get("workflows", [])),
     )
 
 

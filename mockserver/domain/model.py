@@ -40,6 +40,14 @@ class Action(StrEnum):
     RELEASE = "release"
     UPDATE = "update"
     COMPLETE = "complete"
+    SKIP = "skip"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"  # the current assignee's SLA passed; the next assignment takes over
+    LEAVE_OPEN = "leave open"  # the last SLA passed with LEAVE_OPEN: open to anyone
+    TERMINATE = "terminate"  # the last SLA passed with TERMINATE
+    TIME_OUT = "time out"  # the HUMAN task definition's timeoutSeconds passed
+    CANCEL = "cancel"  # its workflow was terminated or failed
+    DELETE = "delete"
 
 
 class LogAction(StrEnum):
@@ -49,22 +57,34 @@ class LogAction(StrEnum):
     ASSIGNMENTS_COMPLETED = "ASSIGNMENTS_COMPLETED"
     CLAIM = "CLAIM"
     RELEASE = "RELEASE"
+    SKIP = "SKIP"
+    REASSIGN = "REASSIGN"
+    TIMED_OUT = "TIMED_OUT"
+    DELETED = "DELETED"
 
 
 # The whole lifecycle. A (state, action) pair not listed here is refused with a 400.
 # PENDING is transient on a real server (a new task is assigned at once); a scenario may still seed it,
 # and it then behaves like ASSIGNED. UPDATE keeps the state; COMPLETE is allowed to an admin or owner
 # before anyone claimed the task (the guard is "not terminal"); who may act is decided in `policy`.
+_OPEN = (TaskState.PENDING, TaskState.ASSIGNED)  # not claimed, not finished
+_LIVE = (*_OPEN, TaskState.IN_PROGRESS)  # not finished
+
 TRANSITIONS: dict[tuple[TaskState, Action], TaskState] = {
-    (TaskState.PENDING, Action.CLAIM): TaskState.IN_PROGRESS,
-    (TaskState.ASSIGNED, Action.CLAIM): TaskState.IN_PROGRESS,
+    **{(state, Action.CLAIM): TaskState.IN_PROGRESS for state in _OPEN},
     (TaskState.IN_PROGRESS, Action.RELEASE): TaskState.ASSIGNED,
-    (TaskState.PENDING, Action.UPDATE): TaskState.PENDING,
-    (TaskState.ASSIGNED, Action.UPDATE): TaskState.ASSIGNED,
-    (TaskState.IN_PROGRESS, Action.UPDATE): TaskState.IN_PROGRESS,
-    (TaskState.PENDING, Action.COMPLETE): TaskState.COMPLETED,
-    (TaskState.ASSIGNED, Action.COMPLETE): TaskState.COMPLETED,
-    (TaskState.IN_PROGRESS, Action.COMPLETE): TaskState.COMPLETED,
+    **{(state, Action.UPDATE): state for state in _LIVE},
+    **{(state, Action.COMPLETE): TaskState.COMPLETED for state in _LIVE},
+    # Assignment policy: only an unclaimed task moves between assignees.
+    **{(state, Action.SKIP): TaskState.ASSIGNED for state in _OPEN},
+    **{(state, Action.REASSIGN): TaskState.ASSIGNED for state in _OPEN},
+    **{(state, Action.ESCALATE): TaskState.ASSIGNED for state in _OPEN},
+    **{(state, Action.LEAVE_OPEN): TaskState.ASSIGNED for state in _OPEN},
+    **{(state, Action.TERMINATE): TaskState.DELETED for state in _OPEN},
+    **{(state, Action.TIME_OUT): TaskState.TIMED_OUT for state in _LIVE},
+    **{(state, Action.CANCEL): TaskState.DELETED for state in _LIVE},
+    # Delete is the escape hatch for tasks cut off from their workflow: any state, and idempotent.
+    **{(state, Action.DELETE): TaskState.DELETED for state in TaskState},
 }
 
 
@@ -181,6 +201,8 @@ def refusal(task: HumanTask, action: Action) -> str:
         if action in (Action.UPDATE, Action.COMPLETE):
             return f"Task {tid} is already in terminal state {state}"
         return f"Task {tid} is {state} and can no longer be {_PAST[action]}"
+    if state is TaskState.IN_PROGRESS and action in (Action.SKIP, Action.REASSIGN, Action.ESCALATE):
+        return f"Task {tid} is claimed by {task.claimant}: only an unclaimed task can be {_PAST[action]}"
     if action is Action.CLAIM:
         who = f" by {task.claimant}" if task.claimant else ""
         return f"Task {tid} is already claimed{who}; it cannot be claimed again until it is released"
@@ -194,4 +216,12 @@ _PAST = {
     Action.RELEASE: "released",
     Action.UPDATE: "updated",
     Action.COMPLETE: "completed",
+    Action.SKIP: "skipped",
+    Action.REASSIGN: "reassigned",
+    Action.ESCALATE: "escalated",
+    Action.LEAVE_OPEN: "left open",
+    Action.TERMINATE: "terminated",
+    Action.TIME_OUT: "timed out",
+    Action.CANCEL: "cancelled",
+    Action.DELETE: "deleted",
 }

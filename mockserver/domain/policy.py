@@ -68,3 +68,11 @@ def in_inbox(caller: Principal, task: HumanTask) -> bool:
 def in_admin_view(caller: Principal, task: HumanTask) -> bool:
     """ADMIN search scope: everything for an admin, the tasks it owns for anyone else."""
     return caller.is_admin or is_owner(caller, task)
+
+
+def may_reassign(caller: Principal, task: HumanTask) -> bool:
+    return caller.is_admin or is_owner(caller, task) or is_assignee(caller, task)
+
+
+def may_delete(caller: Principal, task: HumanTask) -> bool:
+    return caller.is_admin or is_owner(caller, task)

@@ -21,6 +21,8 @@ from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import (
     Action,
     ActionLog,
+    Assignment,
+    CompletionStrategy,
     HumanTask,
     HumanTaskDef,
     LogAction,
@@ -100,8 +102,9 @@ def new_task(
 class TaskStore:
     """All human tasks of one mock instance. Every public method is atomic."""
 
-    def __init__(self, tasks: Iterable[HumanTask], *, directory: Directory, clock: Clock, ids: IdGenerator) -> None:
-        self._lock = threading.RLock()
+    def __init__(self, tasks: Iterable[HumanTask], *, directory: Directory, clock: Clock, ids: IdGenerator,
+                 lock: threading.RLock | None = None) -> None:
+        self._lock = lock or threading.RLock()
         self._tasks: dict[str, HumanTask] = {t.task_id: t for t in tasks}
         self._directory = directory
         self._clock = clock
@@ -194,6 +197,74 @@ class TaskStore:
                             updated_on=self._clock.now_ms(), updated_by=caller.id)
             return self._put(task, after)
 
+    def reassign(self, caller: Principal, task_id: str, assignments: Sequence[Assignment]) -> HumanTask:
+        """Replace the assignment policy of an unclaimed task and start again at its first assignee."""
+        with self._lock:
+            task = self.peek(task_id)
+            if not policy.may_reassign(caller, task):
+                raise Forbidden(caller.id, "reassign", f"task: {task.definition_name or task_id}")
+            state = next_state(task, Action.REASSIGN)
+            now = self._clock.now_ms()
+            first = assignments[0].assignee if assignments else None
+            log = ActionLog(self._ids.new_id(), state, now, LogAction.REASSIGN, caller.id, assignee=first)
+            after = replace(task, state=state, assignee=first, assignee_index=0 if first else None,
+                            skipped_assignee_indexes=(), assignments_completed=first is None,
+                            definition=replace(task.definition, assignments=tuple(assignments)),
+                            updated_on=now, updated_by=caller.id)
+            after = replace(after, action_logs=(*task.action_logs, log, assignment_log(after, now, self._ids)))
+            return self._put(task, after)
+
+    def skip(self, caller: Principal, task_id: str, reason: str | None = None) -> HumanTask:
+        """Skip the current assignee: the next assignment takes over, or the completion strategy applies."""
+        with self._lock:
+            task = self.peek(task_id)
+            if not policy.may_act_on_claim(caller, task):
+                raise Forbidden(caller.id, "skip", f"task: {task.definition_name or task_id}")
+            next_state(task, Action.SKIP)
+            if task.assignee is None:
+                raise InvalidRequest(f"Task {task_id} has no assignee to skip")
+            now = self._clock.now_ms()
+            acted_by = caller.id if not reason else f"{caller.id} ({reason})"
+            log = ActionLog(self._ids.new_id(), task.state, now, LogAction.SKIP, acted_by, assignee=task.assignee)
+            skipped = replace(task, action_logs=(*task.action_logs, log),
+                              skipped_assignee_indexes=(*task.skipped_assignee_indexes, task.assignee_index or 0))
+            return self._put(task, self._next_assignment(skipped, now, caller.id))
+
+    def expire_assignment(self, task_id: str) -> HumanTask:
+        """The current assignee's SLA passed while the task was unclaimed (called by the clock)."""
+        with self._lock:
+            task = self.peek(task_id)
+            return self._put(task, self._next_assignment(task, self._clock.now_ms(), SYSTEM))
+
+    def delete(self, caller: Principal, task_ids: Sequence[str]) -> list[HumanTask]:
+        """Mark tasks DELETED (still readable and searchable). All or nothing: any unknown id refuses all."""
+        with self._lock:
+            tasks = [self.peek(task_id) for task_id in task_ids]
+            for task in tasks:
+                if not policy.may_delete(caller, task):
+                    raise Forbidden(caller.id, "delete", f"task: {task.definition_name or task.task_id}")
+            return [self._finish(task, Action.DELETE, LogAction.DELETED, caller.id) for task in tasks]
+
+    def finish_by_system(self, task_id: str, action: Action, actor: str = SYSTEM) -> HumanTask:
+        """TIME_OUT, CANCEL or DELETE a task on the workflow's behalf."""
+        log_action = LogAction.TIMED_OUT if action is Action.TIME_OUT else LogAction.DELETED
+        with self._lock:
+            return self._finish(self.peek(task_id), action, log_action, actor)
+
+    def complete_by_system(self, task_id: str, output: dict[str, Any], actor: str) -> HumanTask:
+        """Complete a task through the Conductor task API (the workflow side), with no human-task rules."""
+        with self._lock:
+            task = self.peek(task_id)
+            state = next_state(task, Action.COMPLETE)
+            after = replace(task, state=state, output={**task.output, **output}, updated_on=self._clock.now_ms(),
+                            updated_by=actor)
+            return self._put(task, after)
+
+    def record_trigger(self, task_id: str, entry: dict[str, Any]) -> HumanTask:
+        with self._lock:
+            task = self.peek(task_id)
+            return self._put(task, replace(task, trigger_log=(*task.trigger_log, entry)))
+
     def replace_all(self, tasks: Iterable[HumanTask]) -> None:
         with self._lock:
             self._tasks = {t.task_id: t for t in tasks}
@@ -215,6 +286,32 @@ class TaskStore:
                         assignee=assignee, claimant=claimant)
         after = replace(task, state=state, claimant=claimant, assignee=assignee, updated_on=now,
                         updated_by=caller.id, action_logs=(*task.action_logs, log))
+        return self._put(task, after)
+
+    def _next_assignment(self, task: HumanTask, now: int, actor: str) -> HumanTask:
+        """Move to the assignment after the current one; past the last, apply the completion strategy."""
+        index = (task.assignee_index if task.assignee_index is not None else -1) + 1
+        assignments = task.definition.assignments
+        if task.assignee is not None and index < len(assignments):
+            state = next_state(task, Action.ESCALATE)
+            after = replace(task, state=state, assignee=assignments[index].assignee, assignee_index=index,
+                            updated_on=now, updated_by=actor)
+            return replace(after, action_logs=(*task.action_logs, assignment_log(after, now, self._ids)))
+        terminate = task.definition.completion_strategy is CompletionStrategy.TERMINATE
+        state = next_state(task, Action.TERMINATE if terminate else Action.LEAVE_OPEN)
+        after = replace(task, state=state, assignee=None, assignments_completed=True, updated_on=now,
+                        updated_by=actor)
+        log = ActionLog(self._ids.new_id(), state, now, LogAction.ASSIGNMENTS_COMPLETED, SYSTEM)
+        return replace(after, action_logs=(*task.action_logs, log))
+
+    def _finish(self, task: HumanTask, action: Action, log_action: LogAction, actor: str) -> HumanTask:
+        state = next_state(task, action)
+        if task.state is state:
+            return task  # deleting a deleted task changes nothing
+        now = self._clock.now_ms()
+        log = ActionLog(self._ids.new_id(), state, now, log_action, actor, assignee=task.assignee,
+                        claimant=task.claimant)
+        after = replace(task, state=state, updated_on=now, updated_by=actor, action_logs=(*task.action_logs, log))
         return self._put(task, after)
 
     def _put(self, before: HumanTask, after: HumanTask) -> HumanTask:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from mockserver.domain.clock import Clock, ManualClock
-from mockserver.domain.errors import ClockNotManual
-from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, TokenService
+from mockserver.domain.errors import ClockNotManual, InvalidRequest
+from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, PrincipalKind, TokenService
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask, Template
 from mockserver.domain.store import TaskStore, TemplateStore
+from mockserver.domain.workflow import WorkflowEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,23 @@ class Seed:
     keys: tuple[ApiKey, ...] = ()
     templates: tuple[Template, ...] = ()
     tasks: tuple[HumanTask, ...] = ()
+    workflow_defs: tuple[dict[str, Any], ...] = ()
+    workflows: tuple[WorkflowStart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowStart:
+    """A workflow a scenario starts at load."""
+
+    name: str
+    version: int | None = None
+    input: dict[str, Any] | None = None
+    correlation_id: str | None = None
+    started_by: str | None = None
+    workflow_id: str | None = None
+
+
+_SYSTEM = Principal("system", PrincipalKind.APPLICATION)
 
 
 class World:
@@ -34,8 +53,17 @@ class World:
         self.ids = ids
         self.directory = Directory(seed.principals, dict(seed.groups), seed.keys)
         self.tokens = TokenService(self.directory, seed.auth, clock, ids)
-        self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids)
+        self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
+        self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock)
         self.templates = TemplateStore(seed.templates, clock=clock)
+        self.workflows = WorkflowEngine(self.tasks, clock=clock, ids=ids, lock=self.lock)
+        self.workflows.adopt(list(seed.tasks))
+        for definition in seed.workflow_defs:
+            self.workflows.register(None, definition)
+        for start in seed.workflows:
+            starter = self.directory.get(start.started_by or "") or seed.auth.anonymous or _SYSTEM
+            self.workflows.start(starter, start.name, version=start.version, workflow_input=start.input,
+                                 correlation_id=start.correlation_id, workflow_id=start.workflow_id)
 
     @property
     def name(self) -> str:
@@ -50,7 +78,19 @@ class World:
         """Move a manual clock to `now_ms` (never backwards: `ValueError`), firing what fell due."""
         if not isinstance(self.clock, ManualClock):
             raise ClockNotManual()
-        self.clock.set(now_ms)
-        return []
+        if now_ms < self.clock.now_ms():
+            raise InvalidRequest("The clock cannot go backwards")
+        with self.lock:
+            fired = []
+            while timers := self.workflows.due_timers(now_ms):
+                self.clock.set(max(timers[0].due, self.clock.now_ms()))
+                fired.append(self.workflows.fire(timers[0]))
+            self.clock.set(now_ms)
+            return fired
+
+    def fire_due(self) -> list[dict[str, Any]]:
+        """Fire what is due now (the real clock's background loop calls this)."""
+        with self.lock:
+            return [self.workflows.fire(timer) for timer in self.workflows.due_timers(self.clock.now_ms())]
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.domain import World
+from mockserver.domain import ManualClock, World
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import HANDLERS
 from mockserver.web.routing import routes_from_spec
 from mockserver.web.spec import compile_operations
 from mockserver.web.state import MockState
+
+log = logging.getLogger("conductor_mock")
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -25,10 +31,37 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, f"Internal error: {type(exc).__name__}: this is a conductor-mock bug")
 
 
-def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any]) -> Starlette:
+def _clock_loop(state: MockState, interval_s: float) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """With the system clock, SLAs and timeouts fire on their own: look for due timers every `interval_s`."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            world = state.world
+            if not isinstance(world.clock, ManualClock):
+                try:
+                    world.fire_due()
+                except Exception:  # a bug must not stop the clock
+                    log.exception("firing due timers failed")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tick_s: float = 1.0) -> Starlette:
     """An app serving `spec` over the world `build_world()` makes (called again on every reset)."""
     state = MockState(build_world)
     routes = routes_from_spec(spec, compile_operations(spec), HANDLERS, state)
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 500: _server_error})
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 500: _server_error},
+                    lifespan=_clock_loop(state, tick_s))
     app.state.mock = state
     return app

@@ -14,6 +14,7 @@ from mockserver.domain.errors import (
     NotFound,
     TaskNotFound,
 )
+from mockserver.domain.workflow import WorkflowConflict
 from mockserver.web import wire
 
 INSTANCE = "conductor-mock"
@@ -25,6 +26,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidRequest, 400),
     (Forbidden, 403),
     (AuthError, 401),
+    (WorkflowConflict, 409),
 )
 
 # Where one operation departs from the table above.

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from mockserver.domain import HumanTask, Principal, Template, World
+from mockserver.domain.workflow import TaskStatus
 from mockserver.web import wire
 
 
@@ -87,6 +88,103 @@ def get_all_templates(call: Call) -> Response:
     return JSONResponse([wire.dump_template(t) for t in templates])
 
 
+# -- the workflow side -----------------------------------------------------------------------------------
+
+def text(value: str) -> Response:
+    return PlainTextResponse(value)
+
+
+def register_workflow_def(call: Call) -> Response:
+    call.world.workflows.register(call.caller, call.body, overwrite=call.query["overwrite"])
+    return JSONResponse({})
+
+
+def get_workflow_def(call: Call) -> Response:
+    return JSONResponse(wire.dump_definition(call.world.workflows.definition(call.path["name"],
+                                                                           call.query.get("version"))))
+
+
+def start_workflow(call: Call) -> Response:
+    body = call.body
+    if isinstance(body.get("workflowDef"), dict):
+        call.world.workflows.register(call.caller, body["workflowDef"], overwrite=True)
+    return text(call.world.workflows.start(call.caller, body["name"], version=body.get("version"),
+                                           workflow_input=body.get("input"), correlation_id=body.get("correlationId"),
+                                           priority=body.get("priority") or 0))
+
+
+def start_workflow_by_name(call: Call) -> Response:
+    return text(call.world.workflows.start(call.caller, call.path["name"], version=call.query.get("version"),
+                                           workflow_input=call.body, correlation_id=call.query.get("correlationId"),
+                                           priority=call.query.get("priority") or 0))
+
+
+def get_execution_status(call: Call) -> Response:
+    workflow = call.world.workflows.get(call.path["workflowId"])
+    return JSONResponse(wire.dump_workflow(workflow, include_tasks=call.query["includeTasks"]))
+
+
+def terminate(call: Call) -> Response:
+    call.world.workflows.terminate(call.caller, call.path["workflowId"], call.query.get("reason"))
+    return Response(status_code=OK)
+
+
+def get_conductor_task(call: Call) -> Response:
+    return JSONResponse(conductor_task(call, call.path["taskId"]))
+
+
+def update_task(call: Call) -> Response:
+    body = call.body
+    return text(call.world.workflows.update_task(
+        call.caller, body["workflowInstanceId"], body["taskId"], TaskStatus(body["status"]),
+        body.get("outputData"), reason=body.get("reasonForIncompletion"), worker_id=body.get("workerId")))
+
+
+def update_task_by_ref_name(call: Call) -> Response:
+    return text(call.world.workflows.update_task_by_ref(
+        call.caller, call.path["workflowId"], call.path["taskRefName"], TaskStatus(call.path["status"]),
+        wire.unwrap_output(call.body), worker_id=call.query.get("workerid")))
+
+
+def get_conductor_task_by_human_task_id(call: Call) -> Response:
+    call.world.tasks.get(call.caller, call.path["taskId"])  # unknown → 400, no right to read → 403
+    return JSONResponse(conductor_task(call, call.path["taskId"]))
+
+
+def update_task_output_by_ref(call: Call) -> Response:
+    task_id = call.world.workflows.human_task_for_ref(call.query["workflowId"], call.query["taskRefName"])
+    call.world.tasks.update(call.caller, task_id, call.body or {}, complete=call.query["complete"])
+    return Response(status_code=OK)
+
+
+def reassign_task(call: Call) -> Response:
+    call.world.tasks.reassign(call.caller, call.path["taskId"], wire.parse_assignments(call.body))
+    return Response(status_code=OK)
+
+
+def skip_task(call: Call) -> Response:
+    call.world.tasks.skip(call.caller, call.path["taskId"], call.query.get("reason"))
+    return Response(status_code=OK)
+
+
+def delete_task(call: Call) -> Response:
+    call.world.tasks.delete(call.caller, [call.path["taskId"]])
+    return Response(status_code=OK)
+
+
+def delete_tasks(call: Call) -> Response:
+    call.world.tasks.delete(call.caller, [str(task_id) for task_id in call.body])
+    return Response(status_code=OK)
+
+
+def conductor_task(call: Call, task_id: str) -> dict[str, Any]:
+    run, workflow = call.world.workflows.task(task_id)
+    if run.task_type != "HUMAN":
+        return wire.dump_run(run, workflow)
+    human = wire.dump_task(call.world.tasks.peek(task_id))  # a HUMAN task's input is the human task's
+    return wire.dump_run(run, workflow, input_data=human["input"])
+
+
 HANDLERS: dict[str, Handler] = {
     "generateToken": generate_token,
     "getTask": get_task,
@@ -98,4 +196,21 @@ HANDLERS: dict[str, Handler] = {
     "getTemplateByNameAndVersion": get_template_by_name_and_version,
     "saveTemplate": save_template,
     "getAllTemplates": get_all_templates,
+}
+WORKFLOW_HANDLERS: dict[str, Handler] = {
+    "registerWorkflowDef": register_workflow_def,
+    "getWorkflowDef": get_workflow_def,
+    "startWorkflow": start_workflow,
+    "startWorkflowByName": start_workflow_by_name,
+    "getExecutionStatus": get_execution_status,
+    "terminate": terminate,
+    "getConductorTask": get_conductor_task,
+    "updateTask": update_task,
+    "updateTaskByRefName": update_task_by_ref_name,
+    "getConductorTaskByHumanTaskId": get_conductor_task_by_human_task_id,
+    "updateTaskOutputByRef": update_task_output_by_ref,
+    "reassignTask": reassign_task,
+    "skipTask": skip_task,
+    "deleteTaskFromHumanTaskRecords1": delete_task,
+    "deleteTaskFromHumanTaskRecords": delete_tasks,
 }

@@ -19,6 +19,7 @@ from mockserver.domain import (
     UserType,
 )
 from mockserver.domain.store import DEFAULT_PAGE_SIZE
+from mockserver.domain.workflow import TASK_TERMINAL, TaskRun, Workflow, WorkflowDef
 
 
 def user(value: TaskUser) -> dict[str, Any]:
@@ -184,3 +185,95 @@ def error_body(status: int, message: str, *, instance: str, code: str | None = N
     if validation_errors:
         out["validationErrors"] = validation_errors
     return out
+
+
+# -- the workflow side -----------------------------------------------------------------------------------
+
+def dump_definition(definition: WorkflowDef) -> dict[str, Any]:
+    return {**definition.raw, "name": definition.name, "version": definition.version,
+            "tasks": list(definition.tasks), "createTime": definition.create_time,
+            "updateTime": definition.update_time}
+
+
+def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Conductor Task, with the field names of the SDKs' Task models."""
+    out: dict[str, Any] = {
+        "taskType": run.task_type,
+        "status": run.status.value,
+        "inputData": run.input_data if input_data is None else input_data,
+        "referenceTaskName": run.ref,
+        "retryCount": 0,
+        "seq": run.seq,
+        "pollCount": 0,
+        "taskDefName": run.def_name,
+        "scheduledTime": run.scheduled_time,
+        "startTime": run.start_time,
+        "endTime": run.end_time,
+        "updateTime": run.update_time,
+        "startDelayInSeconds": 0,
+        "retried": False,
+        "executed": run.status in TASK_TERMINAL,
+        "callbackFromWorker": True,
+        "responseTimeoutSeconds": 0,
+        "workflowInstanceId": workflow.workflow_id,
+        "workflowType": workflow.definition.name,
+        "taskId": run.task_id,
+        "callbackAfterSeconds": 0,
+        "outputData": run.output_data,
+        "workflowTask": run.workflow_task,
+        "rateLimitPerFrequency": 0,
+        "rateLimitFrequencyInSeconds": 0,
+        "workflowPriority": workflow.priority,
+        "iteration": 0,
+        "subworkflowChanged": False,
+        "loopOverTask": False,
+        "queueWaitTime": max(run.start_time - run.scheduled_time, 0),
+    }
+    if run.reason:
+        out["reasonForIncompletion"] = run.reason
+    if run.worker_id:
+        out["workerId"] = run.worker_id
+    return out
+
+
+def dump_workflow(workflow: Workflow, *, include_tasks: bool = True) -> dict[str, Any]:
+    """A Conductor Workflow, with the field names of the SDKs' Workflow models."""
+    out: dict[str, Any] = {
+        "ownerApp": workflow.owner_app or "",
+        "createTime": workflow.create_time,
+        "updateTime": workflow.update_time,
+        "createdBy": workflow.created_by,
+        "status": workflow.status.value,
+        "endTime": workflow.end_time,
+        "workflowId": workflow.workflow_id,
+        "tasks": [dump_run(run, workflow) for run in workflow.tasks] if include_tasks else [],
+        "input": workflow.input,
+        "output": workflow.output,
+        "taskToDomain": {},
+        "failedReferenceTaskNames": [r.ref for r in workflow.tasks if r.status.value.startswith("FAILED")],
+        "workflowDefinition": dump_definition(workflow.definition),
+        "priority": workflow.priority,
+        "variables": workflow.variables,
+        "lastRetriedTime": 0,
+        "failedTaskNames": [r.def_name for r in workflow.tasks if r.status.value.startswith("FAILED")],
+        "startTime": workflow.create_time,
+        "workflowName": workflow.definition.name,
+        "workflowVersion": workflow.definition.version,
+    }
+    if workflow.correlation_id is not None:
+        out["correlationId"] = workflow.correlation_id
+    if workflow.reason:
+        out["reasonForIncompletion"] = workflow.reason
+    return out
+
+
+def unwrap_output(body: Any) -> dict[str, Any]:
+    """The output of `POST /tasks/{wf}/{ref}/{status}`, whichever shape the SDK sent: the map itself (JS
+    WorkflowExecutor), `{"result": {...}}` (Python) or `{"outputData": {...}}` (JS TaskClient)."""
+    if not isinstance(body, dict):
+        return {}
+    if len(body) == 1:
+        (key, value), = body.items()
+        if key in ("result", "outputData") and isinstance(value, dict):
+            return value
+    return body

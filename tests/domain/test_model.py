@@ -10,16 +10,22 @@ from mockserver.domain import Action, HumanTask, TaskState
 from mockserver.domain.errors import InvalidTransition
 from mockserver.domain.model import TERMINAL_STATES, TRANSITIONS, next_state
 
+P, A, I = TaskState.PENDING, TaskState.ASSIGNED, TaskState.IN_PROGRESS
 EXPECTED = {
-    (TaskState.PENDING, Action.CLAIM): TaskState.IN_PROGRESS,
-    (TaskState.ASSIGNED, Action.CLAIM): TaskState.IN_PROGRESS,
-    (TaskState.IN_PROGRESS, Action.RELEASE): TaskState.ASSIGNED,
-    (TaskState.PENDING, Action.UPDATE): TaskState.PENDING,
-    (TaskState.ASSIGNED, Action.UPDATE): TaskState.ASSIGNED,
-    (TaskState.IN_PROGRESS, Action.UPDATE): TaskState.IN_PROGRESS,
-    (TaskState.PENDING, Action.COMPLETE): TaskState.COMPLETED,
-    (TaskState.ASSIGNED, Action.COMPLETE): TaskState.COMPLETED,
-    (TaskState.IN_PROGRESS, Action.COMPLETE): TaskState.COMPLETED,
+    (P, Action.CLAIM): I, (A, Action.CLAIM): I,
+    (I, Action.RELEASE): A,
+    (P, Action.UPDATE): P, (A, Action.UPDATE): A, (I, Action.UPDATE): I,
+    (P, Action.COMPLETE): TaskState.COMPLETED, (A, Action.COMPLETE): TaskState.COMPLETED,
+    (I, Action.COMPLETE): TaskState.COMPLETED,
+    (P, Action.SKIP): A, (A, Action.SKIP): A,
+    (P, Action.REASSIGN): A, (A, Action.REASSIGN): A,
+    (P, Action.ESCALATE): A, (A, Action.ESCALATE): A,
+    (P, Action.LEAVE_OPEN): A, (A, Action.LEAVE_OPEN): A,
+    (P, Action.TERMINATE): TaskState.DELETED, (A, Action.TERMINATE): TaskState.DELETED,
+    (P, Action.TIME_OUT): TaskState.TIMED_OUT, (A, Action.TIME_OUT): TaskState.TIMED_OUT,
+    (I, Action.TIME_OUT): TaskState.TIMED_OUT,
+    (P, Action.CANCEL): TaskState.DELETED, (A, Action.CANCEL): TaskState.DELETED, (I, Action.CANCEL): TaskState.DELETED,
+    **{(state, Action.DELETE): TaskState.DELETED for state in TaskState},
 }
 
 
@@ -44,8 +50,8 @@ def test_the_table_is_exactly_the_documented_lifecycle() -> None:
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
-def test_terminal_states_accept_nothing(state: TaskState) -> None:
-    assert not [action for action in Action if (state, action) in TRANSITIONS]
+def test_terminal_states_accept_nothing_but_delete(state: TaskState) -> None:
+    assert [action for action in Action if (state, action) in TRANSITIONS] == [Action.DELETE]
 
 
 def test_refusal_messages_say_what_is_wrong() -> None:
