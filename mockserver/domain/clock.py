@@ -13,11 +13,43 @@ class Clock(Protocol):
         ...
 
 
+class SettableClock(Clock, Protocol):
+    def set(self, now_ms: int) -> int:
+        """Move the clock forward to `now_ms`."""
+        ...
+
+
 class SystemClock:
     """The wall clock."""
 
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
+
+
+class FlowingClock:
+    """The wall clock's pace, from a chosen start, that can also be moved forward: time passes on its own
+    (SLAs fire by themselves) and a test can still jump ahead."""
+
+    def __init__(self, start_ms: int | None = None) -> None:
+        self._offset = 0 if start_ms is None else start_ms - _wall_ms()
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        return _wall_ms() + self._offset
+
+    def advance(self, ms: int) -> int:
+        return self.set(self.now_ms() + ms)
+
+    def set(self, now_ms: int) -> int:
+        with self._lock:
+            if now_ms < self.now_ms():
+                raise ValueError("a clock cannot go backwards")
+            self._offset = now_ms - _wall_ms()
+            return now_ms
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class ManualClock:

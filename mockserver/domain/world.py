@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.domain.clock import Clock, ManualClock
+from mockserver.domain.clock import Clock, FlowingClock, ManualClock
 from mockserver.domain.errors import ClockNotManual, InvalidRequest
 from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, PrincipalKind, TokenService
 from mockserver.domain.ids import IdGenerator
@@ -70,13 +70,13 @@ class World:
         return self.seed.name
 
     def advance_clock(self, ms: int) -> list[dict[str, Any]]:
-        """Move a manual clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time
-        order. Returns what fired, as JSON-ready dicts. Raises `ClockNotManual` for a system clock."""
+        """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.
+        Returns what fired, as JSON-ready dicts. Raises `ClockNotManual` for a clock that cannot be moved."""
         return self.set_clock(self.clock.now_ms() + ms)
 
     def set_clock(self, now_ms: int) -> list[dict[str, Any]]:
-        """Move a manual clock to `now_ms` (never backwards: `ValueError`), firing what fell due."""
-        if not isinstance(self.clock, ManualClock):
+        """Move the clock to `now_ms` (never backwards), firing what fell due on the way, each at its time."""
+        if not isinstance(self.clock, ManualClock | FlowingClock):
             raise ClockNotManual()
         if now_ms < self.clock.now_ms():
             raise InvalidRequest("The clock cannot go backwards")

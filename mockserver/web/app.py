@@ -38,7 +38,7 @@ def _clock_loop(state: MockState, interval_s: float) -> Callable[[Starlette], Ab
         while True:
             await asyncio.sleep(interval_s)
             world = state.world
-            if not isinstance(world.clock, ManualClock):
+            if not isinstance(world.clock, ManualClock):  # a manual clock moves only when told to
                 try:
                     world.fire_due()
                 except Exception:  # a bug must not stop the clock
