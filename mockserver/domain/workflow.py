@@ -516,7 +516,10 @@ class WorkflowEngine:
             if any(run.status not in TASK_TERMINAL for run in workflow.tasks):
                 return  # a task is waiting (for a person, a worker, or an update)
             if workflow.next_index >= len(tasks):
-                workflow.output = resolve(workflow.definition.output_parameters, self._context(workflow))
+                # as in Conductor: with no outputParameters, the workflow's output is its last task's output
+                parameters = workflow.definition.output_parameters
+                workflow.output = resolve(parameters, self._context(workflow)) if parameters else dict(
+                    workflow.tasks[-1].output_data if workflow.tasks else {})
                 self._end(workflow, WorkflowStatus.COMPLETED, None)
                 return
             workflow_task = tasks[workflow.next_index]

@@ -114,7 +114,8 @@ def start_workflow(call: Call) -> Response:
 
 
 def start_workflow_by_name(call: Call) -> Response:
-    return text(call.world.workflows.start(call.caller, call.path["name"], version=call.query.get("version"),
+    # the path is shared with GET/DELETE /workflow/{workflowId}: for this POST it holds the definition's name
+    return text(call.world.workflows.start(call.caller, call.path["workflowId"], version=call.query.get("version"),
                                            workflow_input=call.body, correlation_id=call.query.get("correlationId"),
                                            priority=call.query.get("priority") or 0))
 
@@ -196,8 +197,6 @@ HANDLERS: dict[str, Handler] = {
     "getTemplateByNameAndVersion": get_template_by_name_and_version,
     "saveTemplate": save_template,
     "getAllTemplates": get_all_templates,
-}
-WORKFLOW_HANDLERS: dict[str, Handler] = {
     "registerWorkflowDef": register_workflow_def,
     "getWorkflowDef": get_workflow_def,
     "startWorkflow": start_workflow,

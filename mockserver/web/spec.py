@@ -10,12 +10,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+_ANY = Draft202012Validator({})
+
+
+@runtime_checkable
+class _MultiValues(Protocol):
+    def getlist(self, key: str) -> list[str]: ...
+
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 SPEC_URI = "urn:conductor-mock:openapi"
@@ -39,6 +47,17 @@ class Parameter:
     kind: str
     default: Any
     validator: Draft202012Validator
+    item_kind: str = "string"
+
+    def parse_all(self, raws: list[str]) -> Any:
+        """An array parameter (`?iteration=1&iteration=2`): each item parsed by `items.type`."""
+        item = Parameter(self.name, self.location, False, self.item_kind, None, _ANY)
+        value = [item.parse(raw) for raw in raws]
+        error = best_match(self.validator.iter_errors(value))
+        if error is not None:
+            raise RequestInvalid(self.name, f"Invalid value for {self.location} parameter '{self.name}': "
+                                 f"{error.message}", raws)
+        return value
 
     def parse(self, raw: str) -> Any:
         value: Any = raw
@@ -75,6 +94,10 @@ class Operation:
         parsed: dict[str, Any] = {}
         for param in self.parameters:
             if param.location != location:
+                continue
+            if param.kind == "array":
+                raws = values.getlist(param.name) if isinstance(values, _MultiValues) else []
+                parsed[param.name] = param.parse_all(raws) if raws else param.default
                 continue
             raw = values.get(param.name)
             if raw is None:
@@ -136,9 +159,11 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
 def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
     schema = spec.get("schema", {})
     kind = schema.get("type", "string") if isinstance(schema.get("type"), str) else "string"
+    items = schema.get("items", {})
     return Parameter(
         name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
         default=schema.get("default"), validator=validator(schema),
+        item_kind=items.get("type", "string") if isinstance(items, dict) else "string",
     )
 
 
