@@ -36,5 +36,5 @@ def default_scenario() -> Path:
 def openapi_document() -> dict[str, Any]:
     """The parsed openapi.yaml. Read it once (at start-up) and pass it on; callers must not mutate it."""
     with openapi_path().open(encoding="utf-8") as handle:
-        document: dict[str, Any] = yaml.safe_load(handle)
+        document: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return document

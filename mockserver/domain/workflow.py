@@ -256,18 +256,7 @@ class WorkflowEngine:
     # -- definitions -------------------------------------------------------------------------------------
 
     def register(self, caller: Principal | None, raw: dict[str, Any], *, overwrite: bool = True) -> WorkflowDef:
-        name = raw.get("name")
-        if not isinstance(name, str) or not name:
-            raise InvalidRequest("Workflow definition needs a name")
-        version = raw.get("version") or 1
-        if not isinstance(version, int) or version < 1:
-            raise InvalidRequest(f"Workflow definition {name}: version must be a positive integer")
-        tasks = raw.get("tasks")
-        if not isinstance(tasks, list) or not tasks:
-            raise InvalidRequest(f"Workflow definition {name} has no tasks")
-        seen: set[str] = set()
-        for n, task in enumerate(tasks):
-            self._check_task(name, n, task, seen)
+        name, version, tasks = self.check_definition(raw)
         with self._lock:
             existing = self._definitions.get((name, version))
             if existing is not None and not overwrite:
@@ -281,11 +270,21 @@ class WorkflowEngine:
             return definition
 
     @staticmethod
-    def check_definition(raw: dict[str, Any]) -> None:
-        """Raise `InvalidRequest` naming what conductor-mock cannot run in this definition."""
+    def check_definition(raw: Mapping[str, Any]) -> tuple[str, int, list[dict[str, Any]]]:
+        """(name, version, tasks) of a definition conductor-mock can run, or `InvalidRequest` naming the problem."""
+        name = raw.get("name")
+        if not isinstance(name, str) or not name:
+            raise InvalidRequest("Workflow definition needs a name")
+        version = raw.get("version") or 1
+        if not isinstance(version, int) or version < 1:
+            raise InvalidRequest(f"Workflow definition {name}: version must be a positive integer")
+        tasks = raw.get("tasks")
+        if not isinstance(tasks, list) or not tasks:
+            raise InvalidRequest(f"Workflow definition {name} has no tasks")
         seen: set[str] = set()
-        for n, task in enumerate(raw.get("tasks") or []):
-            WorkflowEngine._check_task(str(raw.get("name")), n, task, seen)
+        for n, task in enumerate(tasks):
+            WorkflowEngine._check_task(name, n, task, seen)
+        return name, version, tasks
 
     @staticmethod
     def _check_task(workflow: str, n: int, task: Any, seen: set[str]) -> None:

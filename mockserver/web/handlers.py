@@ -99,6 +99,13 @@ def register_workflow_def(call: Call) -> Response:
     return JSONResponse({})
 
 
+def update_workflow_defs(call: Call) -> Response:
+    for definition in call.body:  # all checked before any is stored
+        call.world.workflows.check_definition(definition)
+    saved = [call.world.workflows.register(call.caller, d, overwrite=call.query["overwrite"]) for d in call.body]
+    return JSONResponse({"bulkErrorResults": {}, "bulkSuccessfulResults": [d.name for d in saved]})
+
+
 def get_workflow_def(call: Call) -> Response:
     return JSONResponse(wire.dump_definition(call.world.workflows.definition(call.path["name"],
                                                                            call.query.get("version"))))
@@ -198,6 +205,7 @@ HANDLERS: dict[str, Handler] = {
     "saveTemplate": save_template,
     "getAllTemplates": get_all_templates,
     "registerWorkflowDef": register_workflow_def,
+    "updateWorkflowDefs": update_workflow_defs,
     "getWorkflowDef": get_workflow_def,
     "startWorkflow": start_workflow,
     "startWorkflowByName": start_workflow_by_name,
