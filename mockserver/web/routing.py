@@ -1,11 +1,13 @@
 """Routes generated from openapi.yaml: one Route per path, dispatching on the method to the handler named
 by the operation's operationId. Literal paths are matched before templated ones, so
-`/human/tasks/search` is never read as a task id. A known path with an unknown method answers 405 with
-`Allow`; every reply of ours is JSON with the Orkes error body.
+`POST /human/tasks/search` is never read as a task id (while `GET /human/tasks/search` still reaches
+`getTask`, as on the real server). A known path with an unknown method answers 405 with `Allow`; every
+reply of ours is JSON with the Orkes error body.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -43,15 +45,24 @@ class PathEndpoint:
 
     async def dispatch(self, request: Request) -> Response:
         entry = self._by_method.get(request.method)
+        if entry is None and request.method == "HEAD":
+            entry = self._by_method.get("GET")  # the server drops the body of a HEAD reply
         if entry is None:
             return error_response(405, f"Request method '{request.method}' is not supported; allowed: {self._allow}",
                                   headers={"Allow": self._allow})
         operation, handler = entry
+        hook = self._state.hook
+        if hook is None:
+            return await self._run(request, operation, handler)
+        return await hook(request, operation.operation_id, functools.partial(self._run, request, operation, handler))
+
+    async def _run(self, request: Request, operation: Operation, handler: Handler) -> Response:
         world = self._state.world
         try:
             principal = world.tokens.authenticate(request.headers.get("x-authorization")) if operation.secured else None
             path = operation.parse_params("path", request.path_params)
-            query = operation.parse_params("query", request.query_params)
+            # most calls have no query string: skip building (and parsing) an empty QueryParams
+            query = operation.parse_params("query", request.query_params if request.scope.get("query_string") else {})
             body = operation.parse_body(await request.body()) if operation.body is not None else None
             return handler(Call(world, principal, path, query, body))
         except DomainError as error:
@@ -82,4 +93,18 @@ def routes_from_spec(document: Mapping[str, Any], operations: Sequence[Operation
     for op in operations:
         by_path.setdefault(op.path, []).append((op, handlers[op.operation_id]))
     ordered = sorted(by_path, key=lambda p: (p.count("{"), -p.count("/"), p))
-    return [Route(base + path, PathEndpoint(state, by_path[path])) for path in ordered]
+    return [SpecRoute(base + path, PathEndpoint(state, by_path[path]), methods=[op.method for op, _ in by_path[path]])
+            for path in ordered]
+
+
+class SpecRoute(Route):
+    """A Route that leaves a wrong method to its PathEndpoint (a JSON 405 with `Allow`).
+
+    With `methods` set, Starlette's router treats a path match with another method as partial and keeps
+    looking, so `GET /human/tasks/search` reaches `getTask` (as on a Spring server), while
+    `POST /human/tasks/search` never reads "search" as a task id. Only when no route takes the method does
+    the first partial match answer, and then with our error body rather than Starlette's plain text.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)

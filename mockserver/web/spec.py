@@ -12,12 +12,25 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 _ANY = Draft202012Validator({})
+
+# jsonschema ignores OpenAPI's integer formats; a Java server refuses what does not fit, and so do we.
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("int32")
+def _int32(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+@_FORMATS.checks("int64")
+def _int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
 
 
 @runtime_checkable
@@ -117,7 +130,7 @@ class Operation:
             return None
         try:
             value = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise RequestInvalid("body", f"Request body is not valid JSON: {exc}") from None
         error = best_match(self.body.iter_errors(value))
         if error is not None:
@@ -134,7 +147,7 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
     default_security = document.get("security", [])
 
     def validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-        return Draft202012Validator(_rebase(schema), registry=registry)
+        return Draft202012Validator(_rebase(schema), registry=registry, format_checker=_FORMATS)
 
     operations = []
     for path, item in document.get("paths", {}).items():
