@@ -8,7 +8,7 @@ PORT   ?= 8080
 SCENARIO ?= scenarios/default.yaml
 PYTEST_ARGS ?=
 
-.PHONY: install js-sdk serve test lint check-spec clean
+.PHONY: install js-sdk py-sdk serve test lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,16 @@ install: $(STAMP)
 js-sdk:
 	bash scripts/install-js-sdk.sh
 
+## The real Python SDK (conductor-python 2.0.0), in its own venv .sdk/py, for the SDK tests.
+py-sdk:
+	PYTHON=$(PYTHON) bash scripts/install-python-sdk.sh
+
 ## Start the mock on 127.0.0.1:8080 with scenarios/default.yaml (override: make serve PORT=9090 SCENARIO=...).
 serve: install
 	$(BIN)/conductor-mock serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT)
 
 ## Install everything and run every test.
-test: install js-sdk
+test: install js-sdk py-sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ruff + mypy --strict + the OpenAPI validator.
@@ -35,6 +39,12 @@ lint: install
 	$(BIN)/ruff check mockserver tests
 	$(BIN)/mypy
 	$(BIN)/openapi-spec-validator openapi.yaml
+
+## Benchmarks (not tests): the mock vs a bare starlette route and Stoplight Prism, and at 10k-1M tasks.
+## Installs wrk (apt) and Prism (npm, into .bench/) when missing; about 10 minutes. Results: bench/RESULTS.md.
+bench: install
+	bash bench/install.sh
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .sdk .mypy_cache .ruff_cache .pytest_cache

@@ -1,7 +1,9 @@
 """`conductor-mock`: serve a scenario, or check scenario files without starting.
 
-    conductor-mock serve [--scenario FILE] [--host 127.0.0.1] [--port 8080] [--seed 0]
+    conductor-mock serve [--scenario FILE] [--host 127.0.0.1] [--port 8080] [--seed 0] [--generate-tasks N]
     conductor-mock check FILE [FILE ...]
+    conductor-mock control [--url URL] ACTION ...   (the control API of a running mock: see docs/control.md)
+    conductor-mock verify --base-url URL [--identities FILE | --key-id ID --key-secret S] [...]   (mockserver.contract)
     python -m mockserver ...            (the same; with no command, `serve`)
 """
 
@@ -12,6 +14,8 @@ import sys
 from pathlib import Path
 
 from mockserver import __version__, resources
+from mockserver.control import cli as control
+from mockserver.control.cli import add_control_command, add_serve_options, control_token, describe_control
 from mockserver.domain import Seed
 
 
@@ -27,9 +31,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the id generator (default: 0)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--generate-tasks", type=_count, default=0, metavar="N",
+                       help="add N generated tasks (varied states, assignees, definitions) to the scenario's, "
+                            "for load tests (default: 0)")
+    add_serve_options(serve)
     check = commands.add_parser("check", help="validate scenario files without starting a server")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add_control_command(commands)
+    from mockserver.contract import cli as contract_cli
+
+    contract_cli.add_arguments(commands.add_parser("verify", help="check that a server (this mock, or real Orkes) "
+                                                   "honours the human-task contract"))
     return parser
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of tasks (0 or more), got {text}")
+    return value
 
 
 def describe(seed: Seed) -> list[str]:
@@ -45,26 +65,33 @@ def describe(seed: Seed) -> list[str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
-    from mockserver.server import prepare
+    from mockserver.server import control_settings, prepare
     from mockserver.web.app import create_app
 
     path = args.scenario or resources.default_scenario()
     try:
-        loaded = prepare(path, id_seed=args.seed)
+        loaded = prepare(path, id_seed=args.seed, generate_tasks=args.generate_tasks)
     except ScenarioError as error:
         print(f"conductor-mock: refusing to start, the scenario has problems:\n{error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"conductor-mock: cannot read scenario {path}: {error.strerror}", file=sys.stderr)
         return 2
-    app = create_app(loaded.build, spec=resources.openapi_document())
+    token, origin = control_token(args.host, args.control_token)
+    app = create_app(loaded.build, spec=resources.openapi_document(),
+                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token))
     print(f"conductor-mock {__version__}")
     for line in describe(loaded.scenario.seed):
         print(line)
+    if args.generate_tasks:
+        print(f"  + {args.generate_tasks} generated tasks (mockserver.generate, seed {args.seed})")
     print(f"listening on http://{args.host}:{args.port}/api   (export CONDUCTOR_SERVER_URL=http://{args.host}:"
-          f"{args.port}/api)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+          f"{args.port}/api)")
+    print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
+    uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
+                access_log=args.log_level == "debug")
     return 0
 
 
@@ -89,7 +116,14 @@ def check(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command is None:
-        args = _parser().parse_args(["serve", *(argv or sys.argv[1:])])
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help", "--version")):
+        arguments.insert(0, "serve")  # `python -m mockserver --port 9090` serves, like `make serve`
+    args = _parser().parse_args(arguments)
+    if args.command == "verify":
+        from mockserver.contract import cli as contract_cli
+
+        return contract_cli.run(args)
+    if args.command == "control":
+        return control.run(args)
     return serve(args) if args.command == "serve" else check(args)

@@ -18,7 +18,8 @@ def _find(name: str) -> Path:
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.exists():
             return candidate
-    raise FileNotFoundError(f"conductor-mock cannot find its {name} (looked in {_PACKAGE / '_data'} and {_PACKAGE.parent})")
+    raise FileNotFoundError(f"conductor-mock cannot find its {name} "
+                            f"(looked in {_PACKAGE / '_data'} and {_PACKAGE.parent})")
 
 
 def openapi_path() -> Path:

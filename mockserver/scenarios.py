@@ -4,6 +4,8 @@ Loading runs in passes, and each pass reports every problem it finds before load
 1. parse: YAML syntax, an empty file, a top level that is not a mapping, duplicate or non-string keys;
 2. shape: the JSON Schema shipped next to this module (`scenario.schema.json`);
 3. meaning: unique ids, references to declared users, groups and applications, claimants against states.
+A top-level `faults:` list is only shape-checked here: the control plane cuts it out and arms it
+(mockserver/control/scenario_faults.py); the `Seed` has no faults.
 The meaning pass runs only on a well-shaped document. Every problem names the file, the line, the path in the
 document (`tasks[1].state`) and, where one helps, a did-you-mean and a hint. The format is described in
 docs/scenarios.md. Imports the domain plus yaml and jsonschema, never the web layer.
@@ -24,6 +26,7 @@ from typing import Any, Final
 import yaml
 from jsonschema import Draft202012Validator
 
+from mockserver.domain.errors import InvalidRequest
 from mockserver.domain.identity import ApiKey, AuthSettings, Principal, PrincipalKind, Role
 from mockserver.domain.ids import IdGenerator, SequentialIds
 from mockserver.domain.model import (
@@ -40,7 +43,6 @@ from mockserver.domain.model import (
     UserType,
 )
 from mockserver.domain.store import assignment_log
-from mockserver.domain.errors import InvalidRequest
 from mockserver.domain.workflow import WorkflowEngine
 from mockserver.domain.world import Seed, WorkflowStart
 
@@ -57,12 +59,19 @@ _TYPE_NAMES: Final = {"string": "a string", "integer": "an integer", "number": "
 # How an enum's field is called in a message: (singular, plural), by the key that holds the value.
 _NOUNS: Final = {"state": ("state", "states"), "userType": ("user type", "user types"), "roles": ("role", "roles"),
                  "mode": ("clock mode", "clock modes"), "triggerType": ("trigger type", "trigger types"),
-                 "assignmentCompletionStrategy": ("completion strategy", "completion strategies")}
+                 "assignmentCompletionStrategy": ("completion strategy", "completion strategies"),
+                 "action": ("log action", "log actions")}
 _PRINCIPALS: Final = "`users:` or `applications:`"
 _YAML_HINTS: Final = {"mapping values are not allowed here": "quote a value that contains ': ' "
                       "(displayName: \"Approve: invoice\")",
                       "found character '\\t' that cannot start any token": "indent with spaces, not tabs"}
 _ANONYMOUS: Final = Principal("anonymous", PrincipalKind.USER, frozenset({Role.ADMIN, Role.USER}), name="anonymous")
+# Messages for the schema keywords that only `$defs.fault` uses (the same words as the control plane's).
+_FAULT_MESSAGES: Final = {
+    "anyOf": ("a fault needs an effect: `status` (with an optional `message`), `latencyMs`, or `drop: true`", None),
+    "not": ("a fault either replies with a status or drops the connection, not both", "split it into two faults"),
+    "dependentRequired": ("a message goes with a status", "add `status: 503` (or another 4xx/5xx)"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +254,8 @@ class _Document:
         return out
 
     def check_shape(self, data: dict[str, Any]) -> None:
-        for error in _validator().iter_errors(data):
+        errors = list(_validator().iter_errors(data))
+        for error in errors:
             path, schema, instance = tuple(error.absolute_path), error.schema, error.instance
             assert isinstance(schema, dict)
             if error.validator == "additionalProperties":
@@ -265,6 +275,13 @@ class _Document:
                     if key not in instance:
                         described = schema.get("properties", {}).get(key, {}).get("description")
                         self.report(path, f"missing required key {key!r}", f"{key}: {described}" if described else None)
+            elif error.validator in _FAULT_MESSAGES:
+                if error.validator == "anyOf" and any(len(e.absolute_path) > len(path)
+                                                      and tuple(e.absolute_path)[:len(path)] == path for e in errors):
+                    continue  # like the control plane: an effect is missing only once the rest is right
+                message, hint = _FAULT_MESSAGES[str(error.validator)]
+                where = {"not": "drop", "dependentRequired": "message"}.get(str(error.validator))
+                self.report((*path, where) if where else path, message, hint)
             elif error.validator == "type":
                 expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
                 self.report(path, f"expected {' or '.join(_TYPE_NAMES[t] for t in expected)}, got {_show(instance)}",
@@ -300,6 +317,8 @@ def _validator() -> Draft202012Validator:
 def _shape_message(keyword: object, expected: Any, instance: Any, fallback: str) -> str:
     if keyword == "minimum":
         return f"must be at least {expected}, got {_show(instance)}"
+    if keyword == "maximum":
+        return f"must be at most {expected}, got {_show(instance)}"
     if keyword == "exclusiveMinimum":
         return f"must be greater than {expected}, got {_show(instance)}"
     if keyword == "minLength":
@@ -358,6 +377,10 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
                          "declare each group once, with all its members")
     _unique_keys(doc, [("users", users), ("applications", apps)])
     _unique_ids(doc, [("tasks", data.get("tasks", []))], "taskId", "task id", "give each task its own taskId")
+    auth, has_keys = data.get("auth", {}), any(p.get("keys") for p in [*users, *apps])
+    # Open mode without `auth.anonymous`: a call acts as the built-in `anonymous`, which may claim, create, save.
+    builtin = frozenset({_ANONYMOUS.id}) if not auth.get("required", has_keys) and "anonymous" not in auth \
+        else frozenset()
     seen_templates: dict[tuple[str, int], JsonPath] = {}
     for i, template in enumerate(data.get("templates", [])):
         ref = (template["name"], template.get("version", 1))
@@ -365,7 +388,8 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
             doc.report(("templates", i), f"duplicate template {ref[0]!r} version {ref[1]} (first at line "
                        f"{doc.line(seen_templates[ref])})", "name + version identify a form: bump `version`")
         seen_templates.setdefault(ref, ("templates", i))
-        _check_owners(doc, ("templates", i), template, principals, apps)
+        _check_owners(doc, ("templates", i), template, principals, apps, builtin, ("createdBy", "updatedBy"))
+        _check_times(doc, ("templates", i), template, "createTime", "updateTime")
     user_ids = {u["id"] for u in users}
     for i, user in enumerate(users):
         for j, group in enumerate(user.get("groups", [])):
@@ -374,8 +398,8 @@ def _check_meaning(data: Mapping[str, Any], doc: _Document) -> ClockSettings:
         for j, member in enumerate(group.get("members", [])):
             _check_declared(doc, ("groups", i, "members", j), member, user_ids, "user", "`users:`")
     for i, task in enumerate(data.get("tasks", [])):
-        _check_task(doc, ("tasks", i), task, user_ids, set(groups), principals, apps)
-    _check_auth(doc, data.get("auth", {}), principals, any(p.get("keys") for p in [*users, *apps]))
+        _check_task(doc, ("tasks", i), task, user_ids, set(groups), principals, apps, builtin)
+    _check_auth(doc, auth, principals, has_keys)
     _check_workflows(doc, data, principals)
     return _clock(doc, data.get("clock", {}))
 
@@ -425,36 +449,50 @@ def _unique(doc: _Document, seen: dict[str, JsonPath], value: str, path: JsonPat
 
 
 def _check_declared(doc: _Document, path: JsonPath, value: str, declared: Iterable[str], what: str,
-                    section: str, extra: str = "") -> None:
-    """Report `value` unless it is in `declared`; `section` says where to declare it (`users:`)."""
+                    section: str, extra: str = "", also: Iterable[str] = ()) -> None:
+    """Report `value` unless it is in `declared` or `also` (accepted, but not offered in the hint); `section` says
+    where to declare it (`users:`)."""
     names = sorted(declared)
-    if value in names:
+    if value in names or value in also:
         return
     listed = f"declared: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''}" if names else "none declared yet"
     doc.report(path, f"unknown {what} {value!r}.{_suggest(value, names)}".rstrip("."),
                f"declare it under {section} ({listed}){extra}")
 
 
+_DEFAULTS: Final = {"createdBy": "ownerApp", "updatedBy": "createdBy"}
+
+
 def _check_owners(doc: _Document, path: JsonPath, item: Mapping[str, Any], principals: Iterable[str],
-                  apps: list[Any]) -> None:
+                  apps: list[Any], builtin: frozenset[str], keys: Iterable[str] = ("createdBy",)) -> None:
     if "ownerApp" in item:
         _check_declared(doc, (*path, "ownerApp"), item["ownerApp"], {a["id"] for a in apps}, "application",
                         "`applications:`")
-    if "createdBy" in item:
-        _check_declared(doc, (*path, "createdBy"), item["createdBy"], principals, "principal",
-                        _PRINCIPALS, "; or leave createdBy out: it defaults to ownerApp")
+    for key in keys:
+        if item.get(key):  # an empty updatedBy: a form seeded without createdBy, saved by nobody since
+            _check_declared(doc, (*path, key), item[key], principals, "principal", _PRINCIPALS,
+                            f"; or leave {key} out: it defaults to {_DEFAULTS[key]}", builtin)
+
+
+def _check_times(doc: _Document, path: JsonPath, item: Mapping[str, Any], created: str, updated: str) -> None:
+    if created in item and updated in item and item[updated] < item[created]:
+        doc.report((*path, updated), f"{updated} ({item[updated]}) is before {created} ({item[created]})")
 
 
 def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: set[str], groups: set[str],
-                principals: Iterable[str], apps: list[Any]) -> None:
+                principals: Iterable[str], apps: list[Any], builtin: frozenset[str]) -> None:
     definition = task.get("humanTaskDef", {})
     assignments = definition.get("assignments", [])
-    named = [((*path, "assignee"), task.get("assignee"))]
-    named += [((*path, "humanTaskDef", "assignments", j, "assignee"), a["assignee"]) for j, a in enumerate(assignments)]
-    for where, who in named:
+    # An override claim makes the claimant the assignee: an application, or open mode's `anonymous`, claiming
+    # through /claim leaves a CONDUCTOR_USER assignee that is no declared user.
+    claimants = {a["id"] for a in apps} | builtin
+    named = [((*path, "assignee"), task.get("assignee"), claimants)]
+    named += [((*path, "humanTaskDef", "assignments", j, "assignee"), a["assignee"], set())
+              for j, a in enumerate(assignments)]
+    for where, who, also in named:
         if who and who["userType"] == UserType.CONDUCTOR_USER:
             _check_declared(doc, (*where, "user"), who["user"], users, "Conductor user", "`users:`",
-                            "; use EXTERNAL_USER for someone outside Conductor")
+                            "; use EXTERNAL_USER for someone outside Conductor", also)
         elif who and who["userType"] == UserType.CONDUCTOR_GROUP:
             _check_declared(doc, (*where, "user"), who["user"], groups, "Conductor group", "`groups:`",
                             "; use EXTERNAL_GROUP for a group outside Conductor")
@@ -467,7 +505,7 @@ def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: 
     claimant, state = task.get("claimant"), task.get("state", TaskState.ASSIGNED)
     if claimant and claimant["userType"] == UserType.CONDUCTOR_USER:
         _check_declared(doc, (*path, "claimant", "user"), claimant["user"], principals, "Conductor user",
-                        _PRINCIPALS)
+                        _PRINCIPALS, also=builtin)
     if state == TaskState.IN_PROGRESS and not claimant:
         doc.report((*path, "state"), "an IN_PROGRESS task needs a claimant: add `claimant: {user: ..., userType: "
                    "EXTERNAL_USER}`", "or set `state: ASSIGNED` for a task nobody has claimed yet")
@@ -475,10 +513,23 @@ def _check_task(doc: _Document, path: JsonPath, task: Mapping[str, Any], users: 
         article = "an" if state == TaskState.ASSIGNED else "a"
         doc.report((*path, "claimant"), f"{article} {state} task has no claimant: remove `claimant`, or set "
                    "`state: IN_PROGRESS`", "a task keeps its claimant from the claim until it is released")
-    if "createdOn" in task and "updatedOn" in task and task["updatedOn"] < task["createdOn"]:
-        doc.report((*path, "updatedOn"), f"updatedOn ({task['updatedOn']}) is before createdOn "
-                   f"({task['createdOn']})")
-    _check_owners(doc, path, task, principals, apps)
+    _check_times(doc, path, task, "createdOn", "updatedOn")
+    count = len(assignments) if "assignments" in definition else 1 if task.get("assignee") else 0
+    _check_indexes(doc, path, task, count)
+    _check_owners(doc, path, task, principals, apps, builtin)
+
+
+def _check_indexes(doc: _Document, path: JsonPath, task: Mapping[str, Any], count: int) -> None:
+    """`assigneeIndex` and `skippedAssigneeIndexes` are positions in the (effective) assignments, when any."""
+    if count == 0:
+        return  # `assignments: []` with an assignee: a real server still counts from 0
+    index = task.get("assigneeIndex")
+    at: list[tuple[JsonPath, int]] = [((*path, "assigneeIndex"), index)] if isinstance(index, int) else []
+    at += [((*path, "skippedAssigneeIndexes", j), i) for j, i in enumerate(task.get("skippedAssigneeIndexes", []))]
+    for where, position in at:
+        if position >= count:
+            doc.report(where, f"{position} is past the last assignment (there {'is' if count == 1 else 'are'} "
+                       f"{count})", "positions in humanTaskDef.assignments start at 0")
 
 
 def _check_auth(doc: _Document, auth: Mapping[str, Any], principals: Iterable[str], has_keys: bool) -> None:
@@ -558,13 +609,20 @@ def _principal(item: Mapping[str, Any], kind: PrincipalKind) -> Principal:
 
 def _template(item: Mapping[str, Any], now: int) -> Template:
     created_by = item.get("createdBy", item.get("ownerApp", ""))
+    create_time = item.get("createTime", min(now, item.get("updateTime", now)))
     return Template(item["name"], item.get("version", 1), item.get("jsonSchema", {}), item.get("templateUI", {}),
                     tags=tuple(item.get("tags", [])), owner_app=item.get("ownerApp"), created_by=created_by,
-                    create_time=now, updated_by=created_by, update_time=now)
+                    create_time=create_time, updated_by=item.get("updatedBy", created_by),
+                    update_time=item.get("updateTime", create_time))
 
 
 def _user(item: Mapping[str, Any] | None) -> TaskUser | None:
     return TaskUser(item["user"], UserType(item["userType"])) if item else None
+
+
+def _log(item: Mapping[str, Any]) -> ActionLog:
+    return ActionLog(item["id"], TaskState(item["state"]), item["stateStart"], LogAction(item["action"]),
+                     item["actedBy"], assignee=_user(item.get("assignee")), claimant=_user(item.get("claimant")))
 
 
 def _task(item: Mapping[str, Any], ids: IdGenerator, now: int) -> HumanTask:
@@ -572,7 +630,7 @@ def _task(item: Mapping[str, Any], ids: IdGenerator, now: int) -> HumanTask:
     assignments = tuple(Assignment(TaskUser(a["assignee"]["user"], UserType(a["assignee"]["userType"])),
                                    a.get("slaMinutes", 0)) for a in raw_def.get("assignments", []))
     assignee = _user(item["assignee"]) if "assignee" in item else (assignments[0].assignee if assignments else None)
-    if assignee is not None and not assignments:
+    if assignee is not None and "assignments" not in raw_def:
         assignments = (Assignment(assignee),)  # a real server always lists the assignee among the assignments
     held = [a.assignee for a in assignments]
     definition_name = item.get("definitionName") or item.get("taskRefName") or "human_task"
@@ -581,7 +639,7 @@ def _task(item: Mapping[str, Any], ids: IdGenerator, now: int) -> HumanTask:
     definition = HumanTaskDef(
         assignments=assignments,
         completion_strategy=CompletionStrategy(raw_def.get("assignmentCompletionStrategy", "LEAVE_OPEN")),
-        display_name=raw_def.get("displayName") or display_name,
+        display_name=raw_def.get("displayName", display_name),  # null: unset (a workflow's HUMAN task)
         form=FormRef(form["name"], form.get("version", 0)) if form else None,
         triggers=tuple(raw_def.get("taskTriggers", [])),
         auto_claim=raw_def.get("autoClaim"),
@@ -607,12 +665,17 @@ def _task(item: Mapping[str, Any], ids: IdGenerator, now: int) -> HumanTask:
         input={k: v for k, v in item.get("input", {}).items() if k not in _GENERATED_INPUT_KEYS},
         output=dict(item.get("output", {})),
         # An override claim makes the claimant the assignee while the assignments stay: keep index 0 then.
-        assignee_index=None if assignee is None else held.index(assignee) if assignee in held else 0,
-        assignments_completed=assignee is None,
+        assignee_index=item["assigneeIndex"] if "assigneeIndex" in item
+        else None if assignee is None else held.index(assignee) if assignee in held else 0,
+        skipped_assignee_indexes=tuple(item.get("skippedAssigneeIndexes", ())),
+        assignments_completed=item.get("assignmentsCompleted", assignee is None),
+        trigger_log=tuple(dict(entry) for entry in item.get("triggerLog", ())),
     )
-    # The action logs a real server would have left: the system's assignment at creation, then the claim.
-    logs = [assignment_log(task, created_on, ids)]
-    if task.claimant is not None:
-        logs.append(ActionLog(ids.new_id(), TaskState.IN_PROGRESS, task.updated_on, LogAction.CLAIM,
-                              str(task.claimant), assignee=assignee, claimant=task.claimant))
+    if "actionLogs" in item:
+        logs = [_log(entry) for entry in item["actionLogs"]]
+    else:  # the logs a real server would have left: the system's assignment at creation, then the claim
+        logs = [assignment_log(task, created_on, ids)]
+        if task.claimant is not None:
+            logs.append(ActionLog(ids.new_id(), TaskState.IN_PROGRESS, task.updated_on, LogAction.CLAIM,
+                                  str(task.claimant), assignee=assignee, claimant=task.claimant))
     return replace(task, state=TaskState(item.get("state", "ASSIGNED")), action_logs=tuple(logs))

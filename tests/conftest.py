@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from mockserver import resources
 from mockserver.domain import HumanTask, World
 from mockserver.server import build_app
 
@@ -55,15 +56,22 @@ class Api:
         headers = dict(kwargs.pop("headers", {}))
         if who is not None:
             headers["X-Authorization"] = self.token(who)
-        return self.client.request(method, "/api" + path, headers=headers, **kwargs)
+        reply: httpx.Response = self.client.request(method, "/api" + path, headers=headers, **kwargs)
+        return reply
 
     def snapshot(self) -> dict[str, HumanTask]:
         return {t.task_id: t for t in self.world.tasks.all()}
 
 
+@pytest.fixture(scope="session")
+def spec() -> dict[str, Any]:
+    """openapi.yaml, parsed once per test session (the app never mutates it)."""
+    return resources.openapi_document()
+
+
 @pytest.fixture
-def app() -> Starlette:
-    return build_app(HTTP_WORLD)
+def app(spec: dict[str, Any]) -> Starlette:
+    return build_app(HTTP_WORLD, spec=spec)
 
 
 @pytest.fixture

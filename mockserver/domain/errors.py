@@ -49,7 +49,8 @@ class TemplateNotFound(NotFound):
 
 class TokenEndpointDisabled(NotFound):
     def __init__(self) -> None:
-        super().__init__("This server runs in open mode with no keys: there is no token to issue. Send no X-Authorization.")
+        super().__init__("This server runs in open mode with no keys: there is no token to issue. "
+                         "Send no X-Authorization.")
 
 
 class InvalidRequest(DomainError):

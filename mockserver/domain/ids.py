@@ -25,7 +25,8 @@ class SequentialIds:
     def new_id(self) -> str:
         with self._lock:
             n = next(self._counter)
-        return str(uuid.UUID(int=((n >> 32) << 96) | (0x4000 << 64) | (0x8000 << 48) | (self._seed << 32) | (n & 0xFFFF_FFFF)))
+        high, low = n >> 32, n & 0xFFFF_FFFF
+        return str(uuid.UUID(int=(high << 96) | (0x4000 << 64) | (0x8000 << 48) | (self._seed << 32) | low))
 
 
 class RandomIds:

@@ -71,7 +71,8 @@ class _Parser:
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
         if token is None:
-            raise InvalidRequest(f"{self.field}: the query ends too early" + (f", expected '{expected}'" if expected else ""))
+            wanted = f", expected '{expected}'" if expected else ""
+            raise InvalidRequest(f"{self.field}: the query ends too early{wanted}")
         if expected is not None and token.upper() != expected:
             raise InvalidRequest(f"{self.field}: expected '{expected}' but found '{token}'")
         self.pos += 1

@@ -18,6 +18,7 @@ from mockserver.domain.clock import Clock
 from mockserver.domain.errors import AssigneeMismatch, Forbidden, InvalidRequest, TaskNotFound, TemplateNotFound
 from mockserver.domain.identity import Directory, Principal
 from mockserver.domain.ids import IdGenerator
+from mockserver.domain.index import TaskIndex
 from mockserver.domain.model import (
     Action,
     ActionLog,
@@ -106,6 +107,7 @@ class TaskStore:
                  lock: threading.RLock | None = None) -> None:
         self._lock = lock or threading.RLock()
         self._tasks: dict[str, HumanTask] = {t.task_id: t for t in tasks}
+        self._index = TaskIndex(self._tasks)
         self._directory = directory
         self._clock = clock
         self._ids = ids
@@ -134,14 +136,17 @@ class TaskStore:
         return task
 
     def search(self, caller: Principal, query: TaskSearch) -> SearchPage:
-        in_scope = policy.in_admin_view if query.search_type is SearchType.ADMIN else policy.in_inbox
+        admin = query.search_type is SearchType.ADMIN
+        in_scope = policy.in_admin_view if admin else policy.in_inbox
         matches = _matcher(query)
-        with self._lock:
-            hits = [t for t in self._tasks.values() if in_scope(caller, t) and matches(t)]
-        hits.sort(key=lambda t: (-t.updated_on, t.task_id))
         size = min(max(query.size, 0), MAX_PAGE_SIZE)
         start = max(query.start, 0)
-        return SearchPage(len(hits), start, size, tuple(hits[start:start + size]))
+        unrestricted = admin and caller.is_admin  # an admin's ADMIN search: every task is in scope
+        accept = matches if unrestricted else lambda t: in_scope(caller, t) and matches(t)
+        with self._lock:  # the index picks the candidates; `in_scope` and `matches` decide, as in a full scan
+            total, page = self._index.select(query, accept, start=start, size=size,
+                                             inbox_of=None if admin else caller, unrestricted=unrestricted)
+        return SearchPage(total, start, size, tuple(page))
 
     # -- changing ------------------------------------------------------------------------------------
 
@@ -268,12 +273,14 @@ class TaskStore:
     def replace_all(self, tasks: Iterable[HumanTask]) -> None:
         with self._lock:
             self._tasks = {t.task_id: t for t in tasks}
+            self._index = TaskIndex(self._tasks)
 
     def insert(self, task: HumanTask) -> HumanTask:
         with self._lock:
             if task.task_id in self._tasks:
                 raise InvalidRequest(f"Task {task.task_id} already exists")
             self._tasks[task.task_id] = task
+            self._index.add(task)
             return task
 
     # -- internals -----------------------------------------------------------------------------------
@@ -316,6 +323,7 @@ class TaskStore:
 
     def _put(self, before: HumanTask, after: HumanTask) -> HumanTask:
         self._tasks[after.task_id] = after
+        self._index.update(before, after)
         for listener in self._listeners:
             listener(before, after)
         return after
@@ -357,6 +365,9 @@ def _matcher(query: TaskSearch) -> Callable[[HumanTask], bool]:
         text = parse_full_text(query.full_text_query)
         checks.append(lambda t: text(flatten([t.task_id, t.display_name, t.definition_name, t.task_ref_name,
                                               t.workflow_id, t.workflow_name, t.input, t.output])))
+    if len(checks) <= 2:  # the common case, without a generator per task
+        first, second = (*checks, bool, bool)[:2]  # bool(task) is True: a dataclass has no __len__
+        return lambda task: first(task) and second(task)
     return lambda task: all(check(task) for check in checks)
 
 
@@ -392,7 +403,8 @@ class TemplateStore:
         return self._find(form.name, form.version) if form is not None else None
 
     def list(self, name: str | None = None, version: int | None = None) -> list[Template]:
-        found = [t for t in self.all() if (name is None or t.name == name) and (version is None or t.version == version)]
+        found = [t for t in self.all()
+                 if (name is None or t.name == name) and (version is None or t.version == version)]
         if name is not None and not found:
             raise TemplateNotFound(name, version)
         return found
@@ -403,10 +415,7 @@ class TemplateStore:
         with self._lock:
             now = self._clock.now_ms()
             latest = max((v for n, v in self._templates if n == template.name), default=0)
-            if version_given:
-                version = template.version
-            else:
-                version = latest + 1 if new_version or latest == 0 else latest
+            version = template.version if version_given else (latest + 1 if new_version or latest == 0 else latest)
             existing = self._templates.get((template.name, version))
             saved = replace(template, version=version, updated_by=caller.id, update_time=now,
                             created_by=existing.created_by if existing else caller.id,

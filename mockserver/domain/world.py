@@ -72,21 +72,28 @@ class World:
     def advance_clock(self, ms: int) -> list[dict[str, Any]]:
         """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.
         Returns what fired, as JSON-ready dicts. Raises `ClockNotManual` for a clock that cannot be moved."""
-        return self.set_clock(self.clock.now_ms() + ms)
+        if ms < 0:
+            raise InvalidRequest("The clock cannot go backwards")
+        with self.lock:
+            return self._move_to(self.clock.now_ms() + ms)
 
     def set_clock(self, now_ms: int) -> list[dict[str, Any]]:
         """Move the clock to `now_ms` (never backwards), firing what fell due on the way, each at its time."""
-        if not isinstance(self.clock, ManualClock | FlowingClock):
-            raise ClockNotManual()
-        if now_ms < self.clock.now_ms():
-            raise InvalidRequest("The clock cannot go backwards")
         with self.lock:
-            fired = []
-            while timers := self.workflows.due_timers(now_ms):
-                self.clock.set(max(timers[0].due, self.clock.now_ms()))
-                fired.append(self.workflows.fire(timers[0]))
-            self.clock.set(now_ms)
-            return fired
+            if now_ms < self.clock.now_ms():
+                raise InvalidRequest("The clock cannot go backwards")
+            return self._move_to(now_ms)
+
+    def _move_to(self, target: int) -> list[dict[str, Any]]:
+        clock = self.clock
+        if not isinstance(clock, ManualClock | FlowingClock):
+            raise ClockNotManual()
+        fired = []
+        while timers := self.workflows.due_timers(target):
+            clock.set(max(timers[0].due, clock.now_ms()))  # a flowing clock may have moved on by a millisecond
+            fired.append(self.workflows.fire(timers[0]))
+        clock.set(max(target, clock.now_ms()))
+        return fired
 
     def fire_due(self) -> list[dict[str, Any]]:
         """Fire what is due now (the real clock's background loop calls this)."""

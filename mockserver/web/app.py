@@ -13,6 +13,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockserver.control.api import ControlApi
+from mockserver.control.plane import ControlPlane, ControlSettings
 from mockserver.domain import ManualClock, World
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import HANDLERS
@@ -57,11 +59,17 @@ def _clock_loop(state: MockState, interval_s: float) -> Callable[[Starlette], Ab
     return lifespan
 
 
-def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tick_s: float = 1.0) -> Starlette:
-    """An app serving `spec` over the world `build_world()` makes (called again on every reset)."""
+def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tick_s: float = 1.0,
+               control: ControlSettings | None = None) -> Starlette:
+    """An app serving `spec` over the world `build_world()` makes (called again on every reset), with the
+    control API under /_mock (`control`: its settings; see mockserver.control)."""
     state = MockState(build_world)
     routes = routes_from_spec(spec, compile_operations(spec), HANDLERS, state)
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 500: _server_error},
+    plane = ControlPlane(state, spec, control)
+    control_api = ControlApi(plane)
+    state.hook = control_api.intercept
+    app = Starlette(routes=[*routes, *control_api.routes()], exception_handlers={404: _not_found, 500: _server_error},
                     lifespan=_clock_loop(state, tick_s))
     app.state.mock = state
+    app.state.control = plane
     return app

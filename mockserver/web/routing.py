@@ -68,9 +68,9 @@ class PathEndpoint:
         except DomainError as error:
             return domain_error_response(error, operation.operation_id)
         except RequestInvalid as invalid:
-            return error_response(400, invalid.message, validation_errors=[
-                {"path": invalid.parameter, "message": invalid.message, "invalidValue": _jsonable(invalid.invalid_value)}
-            ])
+            problem = {"path": invalid.parameter, "message": invalid.message,
+                       "invalidValue": _jsonable(invalid.invalid_value)}
+            return error_response(400, invalid.message, validation_errors=[problem])
         except Exception:  # a bug: answer like a server would, and say so in the log
             log.exception("unexpected error in %s", operation.operation_id)
             return error_response(500, f"Internal error in {operation.operation_id}: this is a conductor-mock bug")

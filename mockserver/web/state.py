@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
 
 from mockserver.domain import World
+
+# `hook(request, operationId, run)`: wraps every API call; `run()` runs the operation's handler. The control
+# plane sets it (request ids, faults); without one, calls run as they are.
+RequestHook = Callable[[Request, str, Callable[[], Awaitable[Response]]], Awaitable[Response]]
 
 
 class MockState:
@@ -14,9 +21,24 @@ class MockState:
     def __init__(self, build: Callable[[], World]) -> None:
         self._build = build
         self._lock = threading.Lock()
+        self._watchers: list[Callable[[World], None]] = []
+        self.hook: RequestHook | None = None
         self.world = build()
+
+    def on_new_world(self, watcher: Callable[[World], None]) -> None:
+        """Call `watcher(world)` whenever a new world is swapped in (reset, load)."""
+        self._watchers.append(watcher)
 
     def reset(self) -> World:
         with self._lock:
-            self.world = self._build()
-            return self.world
+            return self._install(self._build())
+
+    def replace(self, world: World) -> World:
+        with self._lock:
+            return self._install(world)
+
+    def _install(self, world: World) -> World:
+        for watcher in self._watchers:  # before the swap: no change to the new world goes unwatched
+            watcher(world)
+        self.world = world
+        return world

@@ -1,9 +1,15 @@
-"""Domain objects ↔ Orkes JSON. The only module that spells wire field names."""
+"""Domain objects ↔ Orkes JSON. The only module that spells wire field names.
+
+Tasks, definitions and log entries are immutable, so their JSON-ready dicts are kept (`_Memo`) and handed out
+again: a GET of an unchanged task, or a search page of unchanged tasks, builds nothing. The dicts this module
+returns may therefore be shared: read them, serialize them, never change them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import contextlib
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from mockserver.domain import (
     ActionLog,
@@ -21,6 +27,35 @@ from mockserver.domain import (
 from mockserver.domain.store import DEFAULT_PAGE_SIZE
 from mockserver.domain.workflow import TASK_TERMINAL, TaskRun, Workflow, WorkflowDef
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Memo(Generic[K, V]):
+    """What a pure function made of an immutable object, by the object's identity. The object is kept with
+    its result, so its id cannot be reused while the entry lives; the oldest entries go first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[int, tuple[K, V]] = {}
+
+    def get(self, key: K, make: Callable[[K], V]) -> V:
+        entries = self._entries
+        hit = entries.get(id(key))
+        if hit is not None and hit[0] is key:
+            return hit[1]
+        value = make(key)
+        entries[id(key)] = (key, value)
+        if len(entries) > self._size:
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread got there first
+                del entries[next(iter(entries))]
+        return value
+
+
+_TASKS: _Memo[HumanTask, dict[str, Any]] = _Memo(2048)
+_DEFINITIONS: _Memo[HumanTaskDef, dict[str, Any]] = _Memo(1024)
+_LOGS: _Memo[ActionLog, dict[str, Any]] = _Memo(8192)
+
 
 def user(value: TaskUser) -> dict[str, Any]:
     return {"user": value.user, "userType": value.user_type.value}
@@ -31,6 +66,12 @@ def parse_user(data: Mapping[str, Any]) -> TaskUser:
 
 
 def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
+    if template is None:
+        return _DEFINITIONS.get(value, _definition)
+    return _definition(value, template)
+
+
+def _definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "assignments": [{"assignee": user(a.assignee), "slaMinutes": a.sla_minutes} for a in value.assignments],
         "assignmentCompletionStrategy": value.completion_strategy.value,
@@ -49,6 +90,10 @@ def definition(value: HumanTaskDef, template: Template | None = None) -> dict[st
 
 
 def _log(entry: ActionLog) -> dict[str, Any]:
+    return _LOGS.get(entry, _dump_log)
+
+
+def _dump_log(entry: ActionLog) -> dict[str, Any]:
     out: dict[str, Any] = {"id": entry.id, "state": entry.state.value, "stateStart": entry.state_start}
     if entry.assignee is not None:
         out["assignee"] = user(entry.assignee)
@@ -72,6 +117,12 @@ def process_context(task: HumanTask) -> dict[str, Any]:
 
 def dump_task(task: HumanTask, template: Template | None = None) -> dict[str, Any]:
     """A HumanTaskEntry, keys in the order a real server sends them."""
+    if template is None:
+        return _TASKS.get(task, _dump_task)
+    return _dump_task(task, template)
+
+
+def _dump_task(task: HumanTask, template: Template | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "createdBy": task.created_by,
         "updatedBy": task.updated_by,

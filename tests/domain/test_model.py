@@ -10,21 +10,22 @@ from mockserver.domain import Action, HumanTask, TaskState
 from mockserver.domain.errors import InvalidTransition
 from mockserver.domain.model import TERMINAL_STATES, TRANSITIONS, next_state
 
-P, A, I = TaskState.PENDING, TaskState.ASSIGNED, TaskState.IN_PROGRESS
+P, A, IP = TaskState.PENDING, TaskState.ASSIGNED, TaskState.IN_PROGRESS
 EXPECTED = {
-    (P, Action.CLAIM): I, (A, Action.CLAIM): I,
-    (I, Action.RELEASE): A,
-    (P, Action.UPDATE): P, (A, Action.UPDATE): A, (I, Action.UPDATE): I,
+    (P, Action.CLAIM): IP, (A, Action.CLAIM): IP,
+    (IP, Action.RELEASE): A,
+    (P, Action.UPDATE): P, (A, Action.UPDATE): A, (IP, Action.UPDATE): IP,
     (P, Action.COMPLETE): TaskState.COMPLETED, (A, Action.COMPLETE): TaskState.COMPLETED,
-    (I, Action.COMPLETE): TaskState.COMPLETED,
+    (IP, Action.COMPLETE): TaskState.COMPLETED,
     (P, Action.SKIP): A, (A, Action.SKIP): A,
     (P, Action.REASSIGN): A, (A, Action.REASSIGN): A,
     (P, Action.ESCALATE): A, (A, Action.ESCALATE): A,
     (P, Action.LEAVE_OPEN): A, (A, Action.LEAVE_OPEN): A,
     (P, Action.TERMINATE): TaskState.DELETED, (A, Action.TERMINATE): TaskState.DELETED,
     (P, Action.TIME_OUT): TaskState.TIMED_OUT, (A, Action.TIME_OUT): TaskState.TIMED_OUT,
-    (I, Action.TIME_OUT): TaskState.TIMED_OUT,
-    (P, Action.CANCEL): TaskState.DELETED, (A, Action.CANCEL): TaskState.DELETED, (I, Action.CANCEL): TaskState.DELETED,
+    (IP, Action.TIME_OUT): TaskState.TIMED_OUT,
+    (P, Action.CANCEL): TaskState.DELETED, (A, Action.CANCEL): TaskState.DELETED,
+    (IP, Action.CANCEL): TaskState.DELETED,
     **{(state, Action.DELETE): TaskState.DELETED for state in TaskState},
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -200,9 +201,11 @@ def test_the_claimant_may_release_update_and_complete_others_may_not(world: Worl
     claimed = world.tasks.peek("cuser")
     bob = world.directory.get("bob@example.com")
     assert bob is not None
-    for act in (lambda: world.tasks.release(bob, "cuser"),
-                lambda: world.tasks.update(bob, "cuser", {"x": 1}, complete=False),
-                lambda: world.tasks.update(bob, "cuser", {"x": 1}, complete=True)):
+    acts: list[Callable[[], object]] = [
+        lambda: world.tasks.release(bob, "cuser"),
+        lambda: world.tasks.update(bob, "cuser", {"x": 1}, complete=False),
+        lambda: world.tasks.update(bob, "cuser", {"x": 1}, complete=True)]
+    for act in acts:
         with pytest.raises(Forbidden):
             act()
     assert world.tasks.peek("cuser") == claimed
@@ -216,11 +219,13 @@ def test_the_claimant_may_release_update_and_complete_others_may_not(world: Worl
 def test_a_completed_task_is_immutable(world: World) -> None:
     world.tasks.update(ADMIN, "open", {"ok": True}, complete=True)
     done = world.tasks.peek("open")
-    for act in (lambda: world.tasks.update(ADMIN, "open", {"ok": False}, complete=False),
-                lambda: world.tasks.update(ADMIN, "open", {}, complete=True),
-                lambda: world.tasks.claim_for_user(ADMIN, "open", "a"),
-                lambda: world.tasks.claim_as_caller(ADMIN, "open"),
-                lambda: world.tasks.release(ADMIN, "open")):
+    acts: list[Callable[[], object]] = [
+        lambda: world.tasks.update(ADMIN, "open", {"ok": False}, complete=False),
+        lambda: world.tasks.update(ADMIN, "open", {}, complete=True),
+        lambda: world.tasks.claim_for_user(ADMIN, "open", "a"),
+        lambda: world.tasks.claim_as_caller(ADMIN, "open"),
+        lambda: world.tasks.release(ADMIN, "open")]
+    for act in acts:
         with pytest.raises(InvalidTransition):
             act()
     assert world.tasks.peek("open") == done
@@ -236,27 +241,33 @@ def test_listeners_see_every_change(world: World) -> None:
 
 # -- atomicity ----------------------------------------------------------------------------------------
 
+def claim_race(world: World, task_id: str, claimers: int) -> tuple[list[str], list[Exception]]:
+    """`claimers` threads claim `task_id` at the same instant; returns (winners, refusals)."""
+    barrier = threading.Barrier(claimers)
+    wins: list[str] = []
+    losses: list[Exception] = []
+
+    def claim(user: str) -> None:
+        barrier.wait()
+        try:
+            world.tasks.claim_for_user(OWNER, task_id, user)
+            wins.append(user)
+        except InvalidTransition as refused:
+            losses.append(refused)
+
+    threads = [threading.Thread(target=claim, args=(f"u{i}",)) for i in range(claimers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return wins, losses
+
+
 def test_of_many_concurrent_claims_exactly_one_wins(world: World) -> None:
     for trial in range(20):
         task_id = f"race-{trial}"
         world.tasks.insert(replace(world.tasks.peek("egroup"), task_id=task_id))
-        barrier = threading.Barrier(16)
-        wins: list[str] = []
-        losses: list[Exception] = []
-
-        def claim(user: str, task_id: str = task_id, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            try:
-                world.tasks.claim_for_user(OWNER, task_id, user)
-                wins.append(user)
-            except InvalidTransition as refused:
-                losses.append(refused)
-
-        threads = [threading.Thread(target=claim, args=(f"u{i}",)) for i in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        wins, losses = claim_race(world, task_id, 16)
         assert len(wins) == 1 and len(losses) == 15
         assert world.tasks.peek(task_id).claimant == TaskUser(wins[0], UserType.EXTERNAL_USER)
 

@@ -1,0 +1,240 @@
+"""The control plane's operations on a running mock, with no HTTP in them: reset, load (replace or merge),
+export, the clock, and the journal and fault book that live across worlds.
+
+`api.py` maps these to `/_mock/*` endpoints; tests may call them directly.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mockserver import resources
+from mockserver.control.export import dump, export_world
+from mockserver.control.faults import FaultBook, FaultRule, operations_of
+from mockserver.control.journal import DEFAULT_CAPACITY, Journal
+from mockserver.control.scenario_faults import split_faults
+from mockserver.control.timeparse import format_instant
+from mockserver.domain import (
+    HumanTask,
+    ManualClock,
+    SequentialIds,
+    World,
+)
+from mockserver.domain.world import Seed
+from mockserver.scenarios import Problem, Scenario, ScenarioError, load_scenario
+from mockserver.web.state import MockState
+
+# The request a change belongs to. Set per request by the control plane's hook (and by the control API's own
+# endpoints); the journal reads it when the store reports a change.
+REQUEST_ID: ContextVar[str | None] = ContextVar("conductor_mock_request_id", default=None)
+CONTROL_ACTOR = "control"
+
+
+class Prepared(Protocol):
+    """What `mockserver.server.prepare` returns: a validated scenario and how to build its world."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def build(self) -> Callable[[], World]: ...
+
+    @property
+    def faults(self) -> tuple[FaultRule, ...]: ...
+
+
+Prepare = Callable[[Path, str], Prepared]
+
+
+@dataclass(frozen=True)
+class ControlSettings:
+    """`prepare(source, text)` validates a scenario and makes its world (server.prepare, with the server's id
+    seed); without it, loading a scenario answers 501. `faults`: the start scenario's, armed at start and on
+    every reset. `token`: if set, every /_mock call needs `Authorization: Bearer <token>`."""
+
+    journal_size: int = DEFAULT_CAPACITY
+    token: str | None = None
+    faults: tuple[FaultRule, ...] = ()
+    prepare: Prepare | None = None
+
+
+class LoadingDisabled(Exception):
+    """This app was built without a scenario loader."""
+
+
+class UnknownScenarioFile(Exception):
+    def __init__(self, name: str, available: list[str]) -> None:
+        super().__init__(f"No scenario file {name!r} in the scenarios folder")
+        self.name = name
+        self.available = available
+
+
+@dataclass
+class Merged:
+    added: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, existing: Mapping[Any, Any], incoming: list[Any], key: Callable[[Any], Any]) -> None:
+        replaced = sum(1 for item in incoming if key(item) in existing)
+        self.added[kind], self.replaced[kind] = len(incoming) - replaced, replaced
+
+
+class ControlPlane:
+    """Owns the journal and the fault book (which outlive any one world) and swaps worlds in `state`."""
+
+    def __init__(self, state: MockState, spec: Mapping[str, Any], settings: ControlSettings | None = None) -> None:
+        self.state = state
+        self.settings = settings or ControlSettings()
+        self.journal = Journal(self.settings.journal_size)
+        self.faults = FaultBook(operations_of(spec))
+        self.faults.replace(self.settings.faults)
+        self.openapi_version = str(spec.get("info", {}).get("version", ""))
+        self._request_ids = itertools.count(1)  # next() on a count is atomic in CPython
+        state.on_new_world(self._attach)
+        self._attach(state.world)
+
+    # -- per request -------------------------------------------------------------------------------------
+
+    def new_request_id(self) -> str:
+        """UUID-shaped like the world's ids (`SequentialIds`), with `ffff` where they have the seed: never equal
+        to one of them, and never repeated, since the counter outlives resets."""
+        return f"00000000-0000-4000-8000-ffff{next(self._request_ids):08x}"
+
+    def _attach(self, world: World) -> None:
+        journal, clock = self.journal, world.clock
+
+        def record(before: HumanTask, after: HumanTask) -> None:
+            journal.record_change(before, after, now_ms=clock.now_ms(), request_id=REQUEST_ID.get())
+
+        world.tasks.subscribe(record)
+
+    # -- the world -----------------------------------------------------------------------------------------
+
+    @property
+    def world(self) -> World:
+        return self.state.world
+
+    def summary(self) -> dict[str, Any]:
+        world = self.world
+        return {"scenario": world.name, "tasks": len(world.tasks), "principals": len(world.directory.principals),
+                "templates": len(world.templates.all()), "faults": len(self.faults), "clock": self.clock(),
+                "journalSeq": self.journal.last_seq}
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the scenario the server started with (its world, clock and faults), whatever was loaded since."""
+        world = self.state.reset()
+        self.faults.replace(self.settings.faults)
+        self._mark("RESET", world)
+        return self.summary()
+
+    def read_shipped(self, name: str) -> tuple[Path, str]:
+        """A scenario of the shipped scenarios folder, by file name (`claimed` or `claimed.yaml`)."""
+        folder = resources.scenarios_dir()
+        available = sorted(p.name for p in folder.glob("*.yaml"))
+        wanted = name if name.endswith((".yaml", ".yml", ".json")) else f"{name}.yaml"
+        if "/" in name or "\\" in name or wanted not in available:
+            raise UnknownScenarioFile(name, available)
+        path = folder / wanted
+        return path, path.read_text(encoding="utf-8")
+
+    def load(self, source: Path, text: str) -> dict[str, Any]:
+        """Replace the world (and the armed faults) with the scenario in `text`. Raises `ScenarioError`, and
+        leaves everything as it was, if the scenario has problems."""
+        if self.settings.prepare is None:
+            raise LoadingDisabled()
+        prepared = self.settings.prepare(source, text)
+        world = prepared.build()
+        self.state.replace(world)
+        self.faults.replace(prepared.faults)
+        self._mark("LOAD", world)
+        return {"load": "replace", **self.summary()}
+
+    def merge(self, source: Path, text: str) -> dict[str, Any]:
+        """Add the scenario's principals, keys, templates, workflow definitions and tasks to the world (replacing
+        those with the same id), add its groups' members to the groups, start its workflows, and arm its faults
+        next to the current ones.
+        The world keeps its name, auth settings and clock. Raises `ScenarioError` (world untouched)."""
+        current = self.world
+        stripped, rules = split_faults(source, text, self.faults.operations)
+        incoming = load_scenario(source, ids=current.ids, now_ms=current.clock.now_ms(), text=stripped).seed
+        seed, merged = _merged_seed(current, incoming)
+        world = World(seed, clock=current.clock, ids=current.ids)
+        if _identities(seed) == _identities(current.seed):
+            world.tokens = current.tokens  # same principals and keys: tokens already issued stay valid
+        self.state.replace(world)
+        for rule in rules:
+            self.faults.add(rule, origin="scenario")
+        self._mark("MERGE", world)
+        return {"load": "merge", **self.summary(), "added": merged.added, "replaced": merged.replaced}
+
+    def export(self, fmt: str, *, verify: bool = True) -> tuple[str, list[Problem]]:
+        """The world as a scenario text (`yaml` or `json`), and, with `verify`, the problems loading it back
+        would report (none, unless the world holds something the scenario format cannot express)."""
+        document = export_world(self.world)
+        text = dump(document, fmt)
+        if not verify:
+            return text, []
+        try:
+            load_scenario(Path(f"export.{fmt}"), ids=SequentialIds(), now_ms=0, text=text)
+        except ScenarioError as error:
+            note = "WARNING: this export does not load back as it is:\n" + "\n".join(str(p) for p in error.problems)
+            return (dump(document, fmt, notes=[note]) if fmt == "yaml" else text), error.problems
+        return text, []
+
+    # -- the clock -------------------------------------------------------------------------------------------
+
+    def clock(self) -> dict[str, Any]:
+        clock = self.world.clock
+        now = clock.now_ms()
+        mode = "manual" if isinstance(clock, ManualClock) else "system"
+        return {"nowMs": now, "now": format_instant(now), "mode": mode}
+
+    def advance_clock(self, ms: int) -> dict[str, Any]:
+        """Raises `ClockNotManual` (a clock that cannot be moved) or `InvalidRequest` (backwards)."""
+        fired = self.world.advance_clock(ms)
+        return {**self.clock(), "fired": fired}
+
+    def set_clock(self, now_ms: int) -> dict[str, Any]:
+        fired = self.world.set_clock(now_ms)
+        return {**self.clock(), "fired": fired}
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _mark(self, action: str, world: World) -> None:
+        self.journal.record_event(action, now_ms=world.clock.now_ms(), actor=CONTROL_ACTOR,
+                                  request_id=REQUEST_ID.get())
+
+
+def _identities(seed: Seed) -> tuple[Any, ...]:
+    return (frozenset(seed.principals), frozenset((g, frozenset(m)) for g, m in seed.groups), frozenset(seed.keys),
+            seed.auth)
+
+
+def _merged_seed(current: World, incoming: Seed) -> tuple[Seed, Merged]:
+    seed, merged = current.seed, Merged()
+    principals = {p.id: p for p in seed.principals}
+    merged.count("principals", principals, list(incoming.principals), lambda p: p.id)
+    principals |= {p.id: p for p in incoming.principals}
+    groups = {group: list(members) for group, members in seed.groups}
+    merged.count("groups", groups, list(incoming.groups), lambda g: g[0])
+    for group, members in incoming.groups:  # a group gains members; a merge takes no one out
+        groups[group] = list(dict.fromkeys([*groups.get(group, []), *members]))
+    keys = {k.key_id: k for k in seed.keys} | {k.key_id: k for k in incoming.keys}
+    templates = {(t.name, t.version): t for t in current.templates.all()}
+    merged.count("templates", templates, list(incoming.templates), lambda t: (t.name, t.version))
+    templates |= {(t.name, t.version): t for t in incoming.templates}
+    tasks = {t.task_id: t for t in current.tasks.all()}
+    merged.count("tasks", tasks, list(incoming.tasks), lambda t: t.task_id)
+    tasks |= {t.task_id: t for t in incoming.tasks}
+    definitions = {(d.name, d.version): d.raw for d in current.workflows.definitions()}
+    definitions |= {(d["name"], d.get("version") or 1): d for d in incoming.workflow_defs}
+    return Seed(name=seed.name, description=seed.description, auth=seed.auth, principals=tuple(principals.values()),
+                groups=tuple((g, tuple(m)) for g, m in groups.items()), keys=tuple(keys.values()),
+                templates=tuple(templates.values()),
+                tasks=tuple(tasks.values()), workflow_defs=tuple(definitions.values()),
+                workflows=incoming.workflows), merged

@@ -1,0 +1,52 @@
+"""The `conductor-mock` command line: check, and how arguments reach `serve`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from mockserver import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_passes_the_shipped_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
+    assert cli.main(["check", *files]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{f}: ok" in out for f in files)
+
+
+def test_check_fails_with_every_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ROOT / "tests/fixtures/bad_scenarios/several_problems.yaml"
+    assert cli.main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:17: tasks[0].state: an IN_PROGRESS task needs a claimant" in err
+    assert err.count(str(bad)) >= 4
+
+
+def test_check_of_a_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert cli.main(["check", str(tmp_path / "nope.yaml")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["--port", "9090"], ["serve", "--port", "9090"]])
+def test_serve_is_the_default_command(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    seen: list[argparse.Namespace] = []
+    def fake_serve(args: argparse.Namespace) -> int:
+        seen.append(args)
+        return 0
+
+    monkeypatch.setattr(cli, "serve", fake_serve)
+    assert cli.main(argv) == 0
+    assert seen[0].command == "serve"
+    assert seen[0].port == (9090 if argv else 8080)
+    assert seen[0].host == "127.0.0.1"
+
+
+def test_serve_refuses_a_bad_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = ROOT / "tests/fixtures/bad_scenarios/several_problems.yaml"
+    assert cli.main(["serve", "--scenario", str(bad), "--port", "1"]) == 2
+    assert "refusing to start" in capsys.readouterr().err
