@@ -73,6 +73,7 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
         world = World(seed, clock=fresh, ids=ids)
         if generated:  # into the store, not the seed: the workflow engine would adopt each one (~2 KB, ~13 µs)
             world.tasks.replace_all((*generated, *world.tasks.all()))
+            world.workflows.track(generated)
         return world
 
     return Loaded(first, clock, build, faults)

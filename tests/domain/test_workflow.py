@@ -248,3 +248,25 @@ def test_the_real_clock_cannot_be_moved() -> None:
     seed = Seed(name="wf", description="", auth=AuthSettings(required=False))
     with pytest.raises(ClockNotManual):
         World(seed, clock=SystemClock(), ids=SequentialIds()).advance_clock(1)
+
+
+def test_an_sla_that_changes_back_fires_once(world: World) -> None:
+    """Timers are kept by due time; a task whose SLA moves away and back must not fire twice."""
+    wf = start(world, human("h", ("a", "EXTERNAL_USER", 10), ("b", "EXTERNAL_USER", 0)))
+    task_id = human_task_of(world, wf, "h")
+    world.tasks.claim_for_user(OWNER, task_id, "a")      # claimed: no SLA
+    world.tasks.release(OWNER, task_id)                    # unclaimed again: a new window from now
+    fired = world.advance_clock(10 * MINUTE)
+    assert [f["result"] for f in fired] == ["ESCALATED"]
+    assert world.tasks.peek(task_id).assignee == TaskUser("b", UserType.EXTERNAL_USER)
+
+
+def test_timers_of_generated_tasks_put_straight_into_the_store(world: World) -> None:
+    from dataclasses import replace
+
+    wf = start(world, human("h", ("a", "EXTERNAL_USER", 10), ("b", "EXTERNAL_USER", 0)))
+    template = world.tasks.peek(human_task_of(world, wf, "h"))
+    extra = replace(template, task_id="extra", workflow_id="none")
+    world.tasks.insert(extra)
+    world.workflows.track([extra])
+    assert {f["taskId"] for f in world.advance_clock(10 * MINUTE)} == {template.task_id, "extra"}
