@@ -204,7 +204,7 @@ class _Document:
             return None
         if not isinstance(data, dict):
             self.report((), f"the top level must be a mapping of keys (description, users, tasks, ...), got "
-                        f"{_show(data)}", "see docs/scenarios.md for the format")
+                        f"{show_value(data)}", "see docs/scenarios.md for the format")
             return None
         return data
 
@@ -246,7 +246,7 @@ class _Document:
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 self.problems.append(Problem(self.file, key_node.start_mark.line + 1, _render_path(path),
-                                             f"key {_show(key)} is not a string",
+                                             f"key {show_value(key)} is not a string",
                                              f"quote it: '{getattr(key_node, 'value', '')}': ..."))
                 continue
             self.key_lines[(*path, key)] = key_node.start_mark.line + 1
@@ -268,7 +268,7 @@ class _Document:
                 singular, plural = _noun(path)
                 choices = [str(c) for c in error.validator_value]
                 did_you_mean = _suggest(instance, choices) if isinstance(instance, str) else ""
-                self.report(path, f"{_show(instance)} is not a valid {singular}.{did_you_mean}",
+                self.report(path, f"{show_value(instance)} is not a valid {singular}.{did_you_mean}",
                             f"Valid {plural}: {', '.join(choices)}")
             elif error.validator == "required":
                 for key in error.validator_value:
@@ -284,8 +284,8 @@ class _Document:
                 self.report((*path, where) if where else path, message, hint)
             elif error.validator == "type":
                 expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-                self.report(path, f"expected {' or '.join(_TYPE_NAMES[t] for t in expected)}, got {_show(instance)}",
-                            schema.get("description"))
+                wanted = " or ".join(_TYPE_NAMES[t] for t in expected)
+                self.report(path, f"expected {wanted}, got {show_value(instance)}", schema.get("description"))
             else:
                 self.report(path, _shape_message(error.validator, error.validator_value, instance, error.message),
                             schema.get("description"))
@@ -316,11 +316,11 @@ def _validator() -> Draft202012Validator:
 
 def _shape_message(keyword: object, expected: Any, instance: Any, fallback: str) -> str:
     if keyword == "minimum":
-        return f"must be at least {expected}, got {_show(instance)}"
+        return f"must be at least {expected}, got {show_value(instance)}"
     if keyword == "maximum":
-        return f"must be at most {expected}, got {_show(instance)}"
+        return f"must be at most {expected}, got {show_value(instance)}"
     if keyword == "exclusiveMinimum":
-        return f"must be greater than {expected}, got {_show(instance)}"
+        return f"must be greater than {expected}, got {show_value(instance)}"
     if keyword == "minLength":
         return "must not be empty"
     if keyword == "uniqueItems":
@@ -353,7 +353,8 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
     return f" Did you mean {by_upper[match[0]]!r}?" if match else ""
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message shows it: `true`, `null`, `a mapping`, `'text'`."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

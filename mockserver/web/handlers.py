@@ -45,7 +45,10 @@ def generate_token(call: Call) -> Response:
 
 def get_task(call: Call) -> Response:
     task = call.world.tasks.get(call.caller, call.path["taskId"])
-    return JSONResponse(wire.dump_task(task, call.form_of(task)))
+    form = call.form_of(task)
+    if form is None:
+        return Response(wire.task_json(task), media_type="application/json")
+    return JSONResponse(wire.dump_task(task, form))
 
 
 def assign_and_claim(call: Call) -> Response:
@@ -70,7 +73,8 @@ def update_task_output(call: Call) -> Response:
 
 
 def search(call: Call) -> Response:
-    return JSONResponse(wire.dump_page(call.world.tasks.search(call.caller, wire.parse_search(call.body))))
+    page = call.world.tasks.search(call.caller, wire.parse_search(call.body))
+    return Response(wire.page_json(page), media_type="application/json")
 
 
 def get_template_by_name_and_version(call: Call) -> Response:

@@ -61,6 +61,7 @@ class Parameter:
     default: Any
     validator: Draft202012Validator
     item_kind: str = "string"
+    plain: bool = False
 
     def parse_all(self, raws: list[str]) -> Any:
         """An array parameter (`?iteration=1&iteration=2`): each item parsed by `items.type`."""
@@ -86,6 +87,8 @@ class Parameter:
             except ValueError:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
                                      f"'{self.name}': expected an integer", raw) from None
+        if self.plain:
+            return value  # a string with no constraint: nothing for jsonschema to check
         error = best_match(self.validator.iter_errors(value))
         if error is not None:
             raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
@@ -177,6 +180,7 @@ def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
         name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
         default=schema.get("default"), validator=validator(schema),
         item_kind=items.get("type", "string") if isinstance(items, dict) else "string",
+        plain=kind == "string" and set(schema) <= {"type", "description"},
     )
 
 

@@ -12,29 +12,18 @@ Skipped only when `node` is missing: a missing SDK is a broken setup, so it fail
 
 from __future__ import annotations
 
-import json
-import os
-import pathlib
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import pytest
 
-from tests.livemock import live_mock
+from tests.sdk import support
 
 pytestmark = [pytest.mark.sdk, pytest.mark.live]
 
-_HERE: Final = pathlib.Path(__file__).resolve().parent
-REPO_ROOT: Final = _HERE.parents[1]
-SCENARIO: Final = _HERE / "workflow_scenario.yaml"
-SCRIPT: Final = _HERE / "js" / "workflow_flow.mjs"
-SDK_PREFIX: Final = REPO_ROOT / ".sdk" / "js"
-SDK_PACKAGE_JSON: Final = SDK_PREFIX / "node_modules" / "@io-orkes" / "conductor-javascript" / "package.json"
-SDK_VERSION: Final = "4.0.0"
-INSTALL_HINT: Final = "run `make test` or `scripts/install-js-sdk.sh` to install it into .sdk/js"
+SCENARIO: Final = support.HERE / "workflow_scenario.yaml"
+SCRIPT: Final = support.HERE / "js" / "workflow_flow.mjs"
 TIMEOUT_SECONDS: Final = 180
 
 # The key of the application `owner-app` in workflow_scenario.yaml: it starts the workflows, so it owns
@@ -74,7 +63,7 @@ class Run:
     returncode: int | None = None
 
     def report(self) -> str:
-        return f"\n--- workflow_flow.mjs stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
+        return support.report("workflow_flow.mjs", self.stdout, self.stderr)
 
     def require(self, steps: tuple[str, ...]) -> None:
         if self.problem is not None:
@@ -83,70 +72,22 @@ class Run:
         assert failed == [], f"steps missing or not ok: {failed} (the first one is the cause)" + self.report()
 
 
-def _text(stream: str | bytes | None) -> str:
-    if isinstance(stream, bytes):
-        return stream.decode("utf-8", errors="replace")
-    return stream or ""
-
-
-def _sdk_problem() -> str | None:
-    if not SDK_PACKAGE_JSON.is_file():
-        return f"@io-orkes/conductor-javascript is not installed in {SDK_PREFIX}: {INSTALL_HINT}"
-    # The published 4.0.0 package.json spells its version "v4.0.0".
-    version = str(json.loads(SDK_PACKAGE_JSON.read_text(encoding="utf-8")).get("version", "")).removeprefix("v")
-    if version != SDK_VERSION:
-        return f"{SDK_PREFIX} holds SDK version {version!r}, not {SDK_VERSION}: {INSTALL_HINT}"
-    return None
-
-
-def _sdk_env(base_url: str) -> dict[str, str]:
-    # The SDK lets CONDUCTOR_* variables override its config: drop any the developer has set.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CONDUCTOR_")}
-    key_id, key_secret = OWNER_KEY
-    env.update(
-        CONDUCTOR_SERVER_URL=base_url,
-        CONDUCTOR_AUTH_KEY=key_id,
-        CONDUCTOR_AUTH_SECRET=key_secret,
-        CONDUCTOR_JS_SDK_DIR=str(SDK_PREFIX),
-    )
-    return env
-
-
-def _step_records(stdout: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    for line in stdout.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and "step" in record:
-            records.append(record)
-    return records
-
-
 @pytest.fixture(scope="module")
 def run() -> Iterator[Run]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (Node.js 20+ is needed to run the JavaScript SDK)")
-    problem = _sdk_problem()
+    node = support.node()
+    problem = support.js_sdk_problem()
     if problem is not None:
         yield Run(problem=problem)
         return
-    with live_mock(SCENARIO) as mock:
-        try:
-            proc = subprocess.run(
-                [node, str(SCRIPT)],
-                cwd=REPO_ROOT, env=_sdk_env(mock.base_url), capture_output=True, text=True,
-                timeout=TIMEOUT_SECONDS, check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = Run(stdout=_text(exc.stdout), stderr=_text(exc.stderr))
-            out.problem = f"workflow_flow.mjs ran over {TIMEOUT_SECONDS} s" + out.report()
-            yield out
-            return
+    proc = support.run_script(
+        [node, str(SCRIPT)], SCENARIO, lambda base_url: support.js_sdk_env(base_url, OWNER_KEY), TIMEOUT_SECONDS
+    )
     out = Run(stdout=proc.stdout, stderr=proc.stderr, returncode=proc.returncode)
-    out.ok_by_step = {record["step"]: record.get("ok") is True for record in _step_records(proc.stdout)}
+    if proc.timed_out:
+        out.problem = f"workflow_flow.mjs ran over {TIMEOUT_SECONDS} s" + out.report()
+        yield out
+        return
+    out.ok_by_step = support.ok_by_step(proc.stdout)
     if not out.ok_by_step:
         out.problem = f"workflow_flow.mjs printed no step (exit {proc.returncode})" + out.report()
     yield out

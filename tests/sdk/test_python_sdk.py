@@ -13,8 +13,6 @@ A missing SDK is a broken setup: the tests fail, they do not skip.
 from __future__ import annotations
 
 import json
-import os
-import pathlib
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,15 +20,13 @@ from typing import Any, Final
 
 import pytest
 
-from tests.livemock import live_mock
+from tests.sdk import support
 
 pytestmark = [pytest.mark.sdk, pytest.mark.live]
 
-_HERE: Final = pathlib.Path(__file__).resolve().parent
-REPO_ROOT: Final = _HERE.parents[1]
-SCENARIO: Final = _HERE / "workflow_scenario.yaml"
-SCRIPT: Final = _HERE / "py" / "python_flow.py"
-SDK_VENV: Final = REPO_ROOT / ".sdk" / "py"
+SCENARIO: Final = support.HERE / "workflow_scenario.yaml"
+SCRIPT: Final = support.HERE / "py" / "python_flow.py"
+SDK_VENV: Final = support.REPO_ROOT / ".sdk" / "py"
 SDK_PYTHON: Final = SDK_VENV / "bin" / "python"
 SDK_VERSION: Final = "2.0.0"
 INSTALL_HINT: Final = "run `make test` or `scripts/install-python-sdk.sh` to install it into .sdk/py"
@@ -43,7 +39,7 @@ ALICE: Final = {"user": "alice@example.com", "userType": "EXTERNAL_USER"}
 HUMAN_REF: Final = "approve_ref"
 RECORD_REF: Final = "record_ref"
 
-Json = dict[str, Any]
+Json = support.Json
 
 
 @dataclass
@@ -57,7 +53,7 @@ class Run:
     returncode: int | None = None
 
     def report(self) -> str:
-        return f"\n--- python_flow.py stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
+        return support.report("python_flow.py", self.stdout, self.stderr)
 
     def result(self, name: str) -> Json:
         """The result of step `name`; fails the test, with the step's error, if it raised or never ran."""
@@ -74,12 +70,6 @@ class Run:
         return result
 
 
-def _text(stream: str | bytes | None) -> str:
-    if isinstance(stream, bytes):
-        return stream.decode("utf-8", errors="replace")
-    return stream or ""
-
-
 def _sdk_problem() -> str | None:
     if not SDK_PYTHON.is_file():
         return f"conductor-python is not installed: {SDK_PYTHON} does not exist; {INSTALL_HINT}"
@@ -94,12 +84,9 @@ def _sdk_problem() -> str | None:
 
 
 def _sdk_env(base_url: str) -> dict[str, str]:
-    # The SDK reads CONDUCTOR_* variables (server, keys, log level, HTTP/2): drop any the developer has set.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CONDUCTOR_")}
+    # The SDK reads CONDUCTOR_* variables (server, keys, log level, HTTP/2): sdk_env drops any the developer has set.
+    env = support.sdk_env(base_url, OWNER_KEY, PYTHONUNBUFFERED="1")
     env.pop("PYTHONPATH", None)  # the SDK's venv must not see the mock's packages
-    key_id, key_secret = OWNER_KEY
-    env.update(CONDUCTOR_SERVER_URL=base_url, CONDUCTOR_AUTH_KEY=key_id, CONDUCTOR_AUTH_SECRET=key_secret,
-               PYTHONUNBUFFERED="1")
     return env
 
 
@@ -109,25 +96,14 @@ def run() -> Iterator[Run]:
     if problem is not None:
         yield Run(problem=problem)
         return
-    with live_mock(SCENARIO) as mock:
-        try:
-            proc = subprocess.run(
-                [str(SDK_PYTHON), str(SCRIPT)],
-                cwd=REPO_ROOT, env=_sdk_env(mock.base_url), capture_output=True, text=True,
-                timeout=TIMEOUT_SECONDS, check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = Run(stdout=_text(exc.stdout), stderr=_text(exc.stderr))
-            out.problem = f"python_flow.py ran over {TIMEOUT_SECONDS} s" + out.report()
-            yield out
-            return
+    proc = support.run_script([str(SDK_PYTHON), str(SCRIPT)], SCENARIO, _sdk_env, TIMEOUT_SECONDS)
     out = Run(stdout=proc.stdout, stderr=proc.stderr, returncode=proc.returncode)
-    for line in proc.stdout.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("step"), str):
+    if proc.timed_out:
+        out.problem = f"python_flow.py ran over {TIMEOUT_SECONDS} s" + out.report()
+        yield out
+        return
+    for record in support.step_records(proc.stdout):
+        if isinstance(record["step"], str):
             out.steps[record["step"]] = record
     if not out.steps:
         out.problem = f"python_flow.py printed no step (exit {proc.returncode})" + out.report()

@@ -487,3 +487,12 @@ def test_a_body_nested_too_deep_is_a_400_not_a_crash(api: Api) -> None:
 def test_integers_outside_their_format_are_refused(api: Api, path: str, body: Any) -> None:
     with Unchanged(api):
         assert_error(api.call("POST", path, json=body), 400, "body")
+
+
+def test_a_token_used_before_it_expires_is_refused_after(api: Api) -> None:
+    """Verified tokens are remembered; their expiry is still checked on every call."""
+    assert api.call("GET", "/human/tasks/ext", "owner").status_code == 200
+    clock = api.world.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(600_000)
+    assert_error(api.call("GET", "/human/tasks/ext", "owner"), 401, "expired", error="EXPIRED_TOKEN")

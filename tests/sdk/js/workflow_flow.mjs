@@ -1,21 +1,14 @@
 // Drives the REAL @io-orkes/conductor-javascript 4.0.0 `WorkflowExecutor` and `HumanExecutor` through
 // human-task workflows on a live mock seeded with tests/sdk/workflow_scenario.yaml.
 //
-// Env: CONDUCTOR_SERVER_URL (e.g. http://127.0.0.1:PORT/api), CONDUCTOR_AUTH_KEY,
-// CONDUCTOR_AUTH_SECRET; optional CONDUCTOR_JS_SDK_DIR (npm prefix holding the SDK,
-// default <repo>/.sdk/js, filled by scripts/install-js-sdk.sh).
-//
-// Prints one JSON line per step on stdout:
-//   {"step": name, "ok": true, "result": ...} or {"step": name, "ok": false, "error": ..., "result"?: ...}
+// Env and output: see harness.mjs (one JSON line per step on stdout, SDK logs on stderr).
 // Every step runs even after a failure (later steps may then fail too; read the first one).
-// Exits 0 only if every step's expectations held. SDK logs go to stderr, never stdout.
+// Exits 0 only if every step's expectations held.
 
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { configureHarness, connect, emit, runMain, runSteps as runAll, sameUser, step } from "./harness.mjs";
 
-const SDK_PACKAGE = "@io-orkes/conductor-javascript";
-const CONNECT_TIMEOUT_MS = 30_000;
+// Errors report their `cause` chain too.
+configureHarness({ describeCause: true });
 
 // The step names, in order. tests/sdk/test_js_workflow.py checks that each appears with ok true.
 const STEPS = [
@@ -44,89 +37,13 @@ const WORKFLOW_NAME = "sdk_js_approval";
 const HUMAN_REF = "approve_ref";
 const RECORD_REF = "record_ref";
 
-// ---------------------------------------------------------------- SDK loading
-
-/** Imports the SDK's ESM entry as its package.json `exports["."].import` names it. */
-async function loadSdk() {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const prefix = process.env.CONDUCTOR_JS_SDK_DIR || path.resolve(here, "..", "..", "..", ".sdk", "js");
-  const pkgDir = path.join(prefix, "node_modules", ...SDK_PACKAGE.split("/"));
-  const pkg = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));
-  const entry = pkg.exports?.["."]?.import ?? pkg.module ?? pkg.main;
-  const sdk = await import(pathToFileURL(path.join(pkgDir, entry)).href);
-  return { sdk, version: pkg.version };
-}
-
-/** Sends the SDK's own logging to stderr so stdout stays one JSON object per line. */
-const stderrLogger = {
-  info: (...args) => console.error("[sdk info]", ...args),
-  debug: () => {},
-  warn: (...args) => console.error("[sdk warn]", ...args),
-  error: (...args) => console.error("[sdk error]", ...args),
-};
-
-// ---------------------------------------------------------------- reporting
-
-let failures = 0;
-const emitted = new Set();
-
-function emit(record) {
-  emitted.add(record.step);
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
-
-function describeError(err) {
-  if (err instanceof Error) {
-    const out = { name: err.name, message: String(err.message) };
-    if (err._trace !== undefined) out.trace = describeError(err._trace);
-    if (err.cause !== undefined) out.cause = describeError(err.cause);
-    return out;
-  }
-  if (err && typeof err === "object") return { name: "non-Error", value: err };
-  return { name: typeof err, message: String(err) };
-}
-
-/** A list collecting "expected X, got Y" lines for one step. */
-function expectations() {
-  const problems = [];
-  const check = (cond, what, actual) => {
-    if (!cond) problems.push(`${what} (got ${JSON.stringify(actual)})`);
-  };
-  return { problems, check };
-}
-
-/**
- * Runs one step. `body(check)` calls the SDK and returns the value to report;
- * `check(cond, what, actual)` records an unmet expectation.
- */
-async function step(name, body) {
-  const { problems, check } = expectations();
-  let result;
-  try {
-    result = await body(check);
-  } catch (err) {
-    failures++;
-    const error = { unexpectedThrow: describeError(err) };
-    if (problems.length > 0) error.expectations = problems;
-    emit({ step: name, ok: false, error });
-    return;
-  }
-  if (problems.length > 0) {
-    failures++;
-    emit({ step: name, ok: false, error: { expectations: problems }, result: result ?? null });
-    return;
-  }
-  emit({ step: name, ok: true, result: result ?? null });
-}
+// ---------------------------------------------------------------- helpers
 
 /** Throws when an earlier step did not produce what this one needs. */
 function need(value, what) {
   if (value === undefined || value === null) throw new Error(`not run: ${what} is missing (an earlier step failed)`);
   return value;
 }
-
-const sameUser = (actual, expected) =>
-  actual != null && actual.user === expected.user && actual.userType === expected.userType;
 
 const sameJson = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -319,40 +236,10 @@ async function runSteps(sdk, executor, human) {
 
 // ---------------------------------------------------------------- main
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 async function main() {
-  const serverUrl = process.env.CONDUCTOR_SERVER_URL;
-  const keyId = process.env.CONDUCTOR_AUTH_KEY;
-  const keySecret = process.env.CONDUCTOR_AUTH_SECRET;
-  if (!serverUrl || !keyId || !keySecret) {
-    emit({ step: "connect", ok: false, error: "CONDUCTOR_SERVER_URL, CONDUCTOR_AUTH_KEY and CONDUCTOR_AUTH_SECRET must be set" });
-    return 1;
-  }
-
-  let sdk;
-  let version;
-  let clients;
-  try {
-    ({ sdk, version } = await loadSdk());
-    // OrkesClients.from retries a failing /api/token for minutes: bound it so a broken
-    // token endpoint fails this step instead of hanging until the test's timeout.
-    clients = await withTimeout(
-      sdk.OrkesClients.from({ serverUrl, keyId, keySecret, logger: stderrLogger }),
-      CONNECT_TIMEOUT_MS,
-      "OrkesClients.from (POST /api/token)",
-    );
-  } catch (err) {
-    emit({ step: "connect", ok: false, error: describeError(err) });
-    return 1;
-  }
-  emit({ step: "connect", ok: true, result: { sdkVersion: version, serverUrl, keyId } });
+  const connected = await connect();
+  if (connected === null) return 1;
+  const { sdk, clients } = connected;
 
   const executor = clients.getWorkflowClient();
   const human = clients.getHumanClient();
@@ -360,24 +247,7 @@ async function main() {
     emit({ step: STEPS[1], ok: false, error: "getWorkflowClient()/getHumanClient() did not return a WorkflowExecutor/HumanExecutor" });
     return 1;
   }
-  try {
-    await runSteps(sdk, executor, human);
-  } finally {
-    // The client refreshes its token on a timer; stop it so the process can end.
-    clients.getClient().stopBackgroundRefresh?.();
-  }
-  const missing = STEPS.filter((name) => !emitted.has(name));
-  if (missing.length > 0) {
-    emit({ step: "all_steps_ran", ok: false, error: { missing } });
-    return 1;
-  }
-  return failures === 0 ? 0 : 1;
+  return runAll(clients, STEPS, () => runSteps(sdk, executor, human));
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    emit({ step: "main", ok: false, error: describeError(err) });
-    process.exit(1);
-  },
-);
+runMain(main);
