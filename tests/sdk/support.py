@@ -30,6 +30,11 @@ JS_INSTALL_HINT: Final = "run `make test` or `scripts/install-js-sdk.sh` to inst
 
 Json = dict[str, Any]
 
+# The key of the application `owner-app` in sdk_scenario.yaml and workflow_scenario.yaml. In the workflow
+# scenario it starts the workflows, so it owns the human tasks and may claim them on alice's behalf and
+# complete them.
+OWNER_KEY: Final = ("owner-key", "owner-secret")
+
 
 def node() -> str:
     """The `node` executable; skips the test when Node.js is not installed."""
@@ -60,9 +65,9 @@ def sdk_env(base_url: str, key: tuple[str, str], **extra: str) -> dict[str, str]
     return env
 
 
-def js_sdk_env(base_url: str, key: tuple[str, str]) -> dict[str, str]:
-    """sdk_env() for a script that loads the JavaScript SDK from `.sdk/js`."""
-    return sdk_env(base_url, key, CONDUCTOR_JS_SDK_DIR=str(JS_SDK_PREFIX))
+def js_sdk_env(base_url: str) -> dict[str, str]:
+    """sdk_env() with OWNER_KEY for a script that loads the JavaScript SDK from `.sdk/js`."""
+    return sdk_env(base_url, OWNER_KEY, CONDUCTOR_JS_SDK_DIR=str(JS_SDK_PREFIX))
 
 
 def text(stream: str | bytes | None) -> str:

@@ -20,9 +20,6 @@ SCENARIO: Final = support.HERE / "sdk_scenario.yaml"
 SCRIPT: Final = support.HERE / "js" / "human_executor.mjs"
 TIMEOUT_SECONDS: Final = 120
 
-# The key of the application `owner-app` in sdk_scenario.yaml.
-OWNER_KEY: Final = ("owner-key", "owner-secret")
-
 # Every step human_executor.mjs must report with ok true, in order.
 EXPECTED_STEPS: Final = (
     "connect",
@@ -45,9 +42,7 @@ def test_human_executor_claims_releases_and_completes_tasks_on_the_mock() -> Non
     if problem is not None:
         pytest.fail(problem, pytrace=False)
 
-    out = support.run_script(
-        [node, str(SCRIPT)], SCENARIO, lambda base_url: support.js_sdk_env(base_url, OWNER_KEY), TIMEOUT_SECONDS
-    )
+    out = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS)
     report = support.report("human_executor.mjs", out.stdout, out.stderr)
     if out.timed_out:
         pytest.fail(f"human_executor.mjs ran over {TIMEOUT_SECONDS} s" + report)

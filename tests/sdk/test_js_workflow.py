@@ -26,10 +26,6 @@ SCENARIO: Final = support.HERE / "workflow_scenario.yaml"
 SCRIPT: Final = support.HERE / "js" / "workflow_flow.mjs"
 TIMEOUT_SECONDS: Final = 180
 
-# The key of the application `owner-app` in workflow_scenario.yaml: it starts the workflows, so it owns
-# the human tasks and may claim them on alice's behalf and complete them.
-OWNER_KEY: Final = ("owner-key", "owner-secret")
-
 # The steps of workflow_flow.mjs, by what they cover; each must report ok true.
 HUMAN_API_STEPS: Final = (
     "connect",
@@ -79,9 +75,7 @@ def run() -> Iterator[Run]:
     if problem is not None:
         yield Run(problem=problem)
         return
-    proc = support.run_script(
-        [node, str(SCRIPT)], SCENARIO, lambda base_url: support.js_sdk_env(base_url, OWNER_KEY), TIMEOUT_SECONDS
-    )
+    proc = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS)
     out = Run(stdout=proc.stdout, stderr=proc.stderr, returncode=proc.returncode)
     if proc.timed_out:
         out.problem = f"workflow_flow.mjs ran over {TIMEOUT_SECONDS} s" + out.report()

@@ -32,9 +32,6 @@ SDK_VERSION: Final = "2.0.0"
 INSTALL_HINT: Final = "run `make test` or `scripts/install-python-sdk.sh` to install it into .sdk/py"
 TIMEOUT_SECONDS: Final = 180
 
-# The key of the application `owner-app` in workflow_scenario.yaml: it starts the workflows, so it owns
-# the human tasks and may claim them on alice's behalf and complete them.
-OWNER_KEY: Final = ("owner-key", "owner-secret")
 ALICE: Final = {"user": "alice@example.com", "userType": "EXTERNAL_USER"}
 HUMAN_REF: Final = "approve_ref"
 RECORD_REF: Final = "record_ref"
@@ -85,7 +82,7 @@ def _sdk_problem() -> str | None:
 
 def _sdk_env(base_url: str) -> dict[str, str]:
     # The SDK reads CONDUCTOR_* variables (server, keys, log level, HTTP/2): sdk_env drops any the developer has set.
-    env = support.sdk_env(base_url, OWNER_KEY, PYTHONUNBUFFERED="1")
+    env = support.sdk_env(base_url, support.OWNER_KEY, PYTHONUNBUFFERED="1")
     env.pop("PYTHONPATH", None)  # the SDK's venv must not see the mock's packages
     return env
 
