@@ -38,7 +38,7 @@ test: install js-sdk py-sdk
 lint: install
 	$(BIN)/ruff check mockserver tests
 	$(BIN)/mypy
-	$(BIN)/openapi-spec-validator openapi.yaml
+	$(BIN)/openapi-spec-validator openapi.yaml control-openapi.yaml
 
 ## Benchmarks (not tests): the mock vs a bare starlette route and Stoplight Prism, and at 10k-1M tasks.
 ## Installs wrk (apt) and Prism (npm, into .bench/) when missing; about 10 minutes. Results: bench/RESULTS.md.
