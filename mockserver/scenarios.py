@@ -26,7 +26,7 @@ from typing import Any, Final
 import yaml
 from jsonschema import Draft202012Validator
 
-from mockserver.domain.errors import InvalidRequest
+from mockserver.domain.errors import InvalidRequest, show_value
 from mockserver.domain.identity import ApiKey, AuthSettings, Principal, PrincipalKind, Role
 from mockserver.domain.ids import IdGenerator, SequentialIds
 from mockserver.domain.model import (
@@ -351,19 +351,6 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
     by_upper = {c.upper(): c for c in choices}
     match = difflib.get_close_matches(value.upper(), list(by_upper), n=1, cutoff=0.6)
     return f" Did you mean {by_upper[match[0]]!r}?" if match else ""
-
-
-def show_value(value: Any) -> str:
-    """A value as a message shows it: `true`, `null`, `a mapping`, `'text'`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
 
 
 # -- pass 3: meaning ----------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.domain.errors import show_value
+
 MAX_LATENCY_MS = 300_000
 FIELDS = ("operationId", "taskId", "nth", "times", "status", "message", "latencyMs", "drop")
 
@@ -106,7 +108,7 @@ class Operations:
 def parse_rule(data: Any, operations: Operations, at: Path = ()) -> FaultRule:
     """A `FaultRule` from its JSON/YAML form, or `FaultInvalid` listing every problem (paths start at `at`)."""
     if not isinstance(data, dict):
-        raise FaultInvalid([FaultProblem(at, f"a fault is a mapping of {', '.join(FIELDS)}, got {_show(data)}")])
+        raise FaultInvalid([FaultProblem(at, f"a fault is a mapping of {', '.join(FIELDS)}, got {show_value(data)}")])
     problems: list[FaultProblem] = []
 
     def problem(key: str, message: str, hint: str | None = None) -> None:
@@ -120,14 +122,14 @@ def parse_rule(data: Any, operations: Operations, at: Path = ()) -> FaultRule:
     if operation is None:
         problem("operationId", "missing required key 'operationId'", _operations_hint(operations))
     elif not isinstance(operation, str) or not operation:
-        problem("operationId", f"expected a non-empty string, got {_show(operation)}")
+        problem("operationId", f"expected a non-empty string, got {show_value(operation)}")
     elif operation not in operations:
         problem("operationId", f"unknown operation {operation!r}.{did_you_mean(operation, operations.all())}"
                 .rstrip("."), _operations_hint(operations))
     task_id = data.get("taskId")
     if task_id is not None:
         if not isinstance(task_id, str) or not task_id:
-            problem("taskId", f"expected a non-empty string, got {_show(task_id)}")
+            problem("taskId", f"expected a non-empty string, got {show_value(task_id)}")
         elif isinstance(operation, str) and operation in operations.without_task:
             problem("taskId", f"operation {operation!r} has no {{taskId}} in its path, so no call of it is for "
                     "one task", f"leave taskId out, or use one of: {', '.join(sorted(operations.with_task))}")
@@ -137,12 +139,12 @@ def parse_rule(data: Any, operations: Operations, at: Path = ()) -> FaultRule:
     latency = _integer(data, "latencyMs", None, 1, MAX_LATENCY_MS, problem)
     message = data.get("message")
     if message is not None and (not isinstance(message, str) or not message):
-        problem("message", f"expected a non-empty string, got {_show(message)}")
+        problem("message", f"expected a non-empty string, got {show_value(message)}")
     elif message is not None and "status" not in data:
         problem("message", "a message goes with a status", "add `status: 503` (or another 4xx/5xx)")
     drop = data.get("drop", False)
     if not isinstance(drop, bool):
-        problem("drop", f"expected true or false, got {_show(drop)}")
+        problem("drop", f"expected true or false, got {show_value(drop)}")
         drop = False
     if "status" in data and drop:
         problem("drop", "a fault either replies with a status or drops the connection, not both",
@@ -235,25 +237,13 @@ def _integer(data: Mapping[str, Any], key: str, default: int | None, low: int, h
     if value is None:  # absent, or null in JSON
         return default
     if isinstance(value, bool) or not isinstance(value, int):
-        problem(key, f"expected an integer, got {_show(value)}")
+        problem(key, f"expected an integer, got {show_value(value)}")
         return default
     if value < low or (high is not None and value > high):
         problem(key, f"must be between {low} and {high}, got {value}" if high is not None
                 else f"must be at least {low}, got {value}")
         return default
     return value
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
 
 
 def operations_of(document: Mapping[str, Any]) -> Operations:

@@ -20,6 +20,21 @@ DomainError
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def show_value(value: Any) -> str:
+    """A value as an error message shows it: `true`, `null`, `a mapping`, `a list`, `'text'`, `3`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
 
 class DomainError(Exception):
     """Base of every error the domain raises. `str(error)` is the message a user sees."""
