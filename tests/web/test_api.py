@@ -496,3 +496,10 @@ def test_a_token_used_before_it_expires_is_refused_after(api: Api) -> None:
     assert isinstance(clock, ManualClock)
     clock.advance(600_000)
     assert_error(api.call("GET", "/human/tasks/ext", "owner"), 401, "expired", error="EXPIRED_TOKEN")
+
+
+def test_head_answers_like_get_without_a_body(api: Api) -> None:
+    reply = api.call("HEAD", "/human/tasks/ext", "owner")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.content == b""

@@ -199,3 +199,12 @@ def test_seeded_tasks_belong_to_workflows(api: Api) -> None:
     api.call("POST", "/human/tasks/claimed/update?complete=true", json={"ok": True})
     workflow = api.call("GET", f"/workflow/{workflow_id}").json()
     assert (workflow["status"], workflow["output"]) == ("COMPLETED", {"ok": True})
+
+
+def test_update_by_ref_accepts_repeated_iteration_and_refuses_a_bad_one(api: Api) -> None:
+    workflow_id, task_id = start(api)
+    base = f"/human/tasks/update/taskRef?workflowId={workflow_id}&taskRefName=approve_ref"
+    with Unchanged(api):
+        assert_error(api.call("POST", base + "&iteration=1&iteration=x", "owner", json={}), 400, "'iteration'")
+    assert api.call("POST", base + "&iteration=0&iteration=1", "owner", json={"note": 1}).status_code == 200
+    assert api.call("GET", f"/human/tasks/{task_id}", "owner").json()["output"] == {"note": 1}
