@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from mockserver import __version__, resources
-from mockserver.control import cli as control
-from mockserver.control.cli import add_control_command, add_serve_options, control_token, describe_control
+from mockserver.control import commands as control
+from mockserver.control.commands import add_control_command, add_serve_options, control_token, describe_control
 from mockserver.domain import Seed
 
 
@@ -65,10 +65,9 @@ def describe(seed: Seed) -> list[str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from mockserver.app import control_settings, create_app, prepare
     from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
-    from mockserver.server import control_settings, prepare
-    from mockserver.web.app import create_app
 
     path = args.scenario or resources.default_scenario()
     try:

@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from mockserver import resources
+from mockserver.app import build_app
 from mockserver.domain import HumanTask, World
-from mockserver.server import build_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HTTP_WORLD = FIXTURES / "http_world.yaml"

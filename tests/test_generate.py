@@ -12,10 +12,10 @@ from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
 from mockserver import resources
+from mockserver.app import build_app, prepare
 from mockserver.cli import _parser
 from mockserver.domain import LogAction, TaskState, UserType
 from mockserver.generate import generate_tasks
-from mockserver.server import build_app, prepare
 from mockserver.web import wire
 
 NOW = 1_767_258_000_000

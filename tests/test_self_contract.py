@@ -39,9 +39,8 @@ from schemathesis.core import deserialization
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from mockserver import resources
+from mockserver.app import create_app, prepare
 from mockserver.domain import ManualClock, SequentialIds, TaskState, World
-from mockserver.server import prepare
-from mockserver.web.app import create_app
 
 WORLD_FILE: Final = Path(__file__).parent / "fixtures" / "contract_world.yaml"
 # john.doe@acme.com, a cluster ADMIN; the key of generateToken's example, so that example logs in for real.

@@ -1,7 +1,8 @@
 """The control plane's operations on a running mock, with no HTTP in them: reset, load (replace or merge),
 export, the clock, and the journal and fault book that live across worlds.
 
-`api.py` maps these to `/_mock/*` endpoints; tests may call them directly.
+`api.py` maps these to `/_mock/*` endpoints; tests may call them directly. The refusals it raises
+(`LoadingDisabled`, `UnknownScenarioFile`) are rows of the one error table, `web/errors.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 from mockserver import resources
 from mockserver.control.export import dump, export_world
-from mockserver.control.faults import FaultBook, FaultRule, operations_of
+from mockserver.control.faults import FaultBook, FaultRule, did_you_mean, operations_of
 from mockserver.control.journal import DEFAULT_CAPACITY, Journal
 from mockserver.control.scenario_faults import split_faults
 from mockserver.control.timeparse import format_instant
@@ -27,16 +28,17 @@ from mockserver.domain import (
 )
 from mockserver.domain.world import Seed
 from mockserver.scenarios import Problem, Scenario, ScenarioError, load_scenario
+from mockserver.web.errors import LoadingDisabled, UnknownScenarioFile
 from mockserver.web.state import MockState
 
-# The request a change belongs to. Set per request by the control plane's hook (and by the control API's own
-# endpoints); the journal reads it when the store reports a change.
+# The request a change belongs to. Set per request by the control API's wrappers (of /api and /_mock calls);
+# the journal reads it when the store reports a change.
 REQUEST_ID: ContextVar[str | None] = ContextVar("conductor_mock_request_id", default=None)
 CONTROL_ACTOR = "control"
 
 
 class Prepared(Protocol):
-    """What `mockserver.server.prepare` returns: a validated scenario and how to build its world."""
+    """A validated scenario and how to build its world (what the composition root's loader returns)."""
 
     @property
     def scenario(self) -> Scenario: ...
@@ -48,30 +50,23 @@ class Prepared(Protocol):
     def faults(self) -> tuple[FaultRule, ...]: ...
 
 
-Prepare = Callable[[Path, str], Prepared]
+class ScenarioLoader(Protocol):
+    """Validates a scenario text (raising `ScenarioError`) and makes its world: given by the composition root
+    (`mockserver.app`), with the server's id seed."""
+
+    def load(self, source: Path, text: str) -> Prepared: ...
 
 
 @dataclass(frozen=True)
 class ControlSettings:
-    """`prepare(source, text)` validates a scenario and makes its world (server.prepare, with the server's id
-    seed); without it, loading a scenario answers 501. `faults`: the start scenario's, armed at start and on
-    every reset. `token`: if set, every /_mock call needs `Authorization: Bearer <token>`."""
+    """`loader`: loads a scenario sent to `PUT /_mock/scenario`; without it, loading answers 501. `faults`: the start
+    scenario's, armed at start and on every reset. `token`: if set, every /_mock call needs
+    `Authorization: Bearer <token>`."""
 
     journal_size: int = DEFAULT_CAPACITY
     token: str | None = None
     faults: tuple[FaultRule, ...] = ()
-    prepare: Prepare | None = None
-
-
-class LoadingDisabled(Exception):
-    """This app was built without a scenario loader."""
-
-
-class UnknownScenarioFile(Exception):
-    def __init__(self, name: str, available: list[str]) -> None:
-        super().__init__(f"No scenario file {name!r} in the scenarios folder")
-        self.name = name
-        self.available = available
+    loader: ScenarioLoader | None = None
 
 
 @dataclass
@@ -138,16 +133,18 @@ class ControlPlane:
         available = sorted(p.name for p in folder.glob("*.yaml"))
         wanted = name if name.endswith((".yaml", ".yml", ".json")) else f"{name}.yaml"
         if "/" in name or "\\" in name or wanted not in available:
-            raise UnknownScenarioFile(name, available)
+            hint = did_you_mean(name, [a.rsplit(".", 1)[0] for a in available])
+            raise UnknownScenarioFile(name, available, f"No scenario file {name!r} in the scenarios folder.{hint}"
+                                      .rstrip(".") + f" Available: {', '.join(available)}")
         path = folder / wanted
         return path, path.read_text(encoding="utf-8")
 
     def load(self, source: Path, text: str) -> dict[str, Any]:
         """Replace the world (and the armed faults) with the scenario in `text`. Raises `ScenarioError`, and
         leaves everything as it was, if the scenario has problems."""
-        if self.settings.prepare is None:
+        if self.settings.loader is None:
             raise LoadingDisabled()
-        prepared = self.settings.prepare(source, text)
+        prepared = self.settings.loader.load(source, text)
         world = prepared.build()
         self.state.replace(world)
         self.faults.replace(prepared.faults)
@@ -195,7 +192,7 @@ class ControlPlane:
         return {"nowMs": now, "now": format_instant(now), "mode": mode}
 
     def advance_clock(self, ms: int) -> dict[str, Any]:
-        """Raises `ClockNotManual` (a clock that cannot be moved) or `InvalidRequest` (backwards)."""
+        """Raises `ClockNotManual` (a clock that cannot be moved) or `ClockBackwards`."""
         fired = self.world.advance_clock(ms)
         return {**self.clock(), "fired": fired}
 

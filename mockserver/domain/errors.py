@@ -131,3 +131,10 @@ class ExpiredToken(AuthError):
 
     def __init__(self) -> None:
         super().__init__("Token expired: request a new one from POST /api/token")
+
+
+class ClockBackwards(InvalidRequest):
+    """A clock move to a time before the clock's own."""
+
+    def __init__(self) -> None:
+        super().__init__("The clock cannot go backwards")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.domain.clock import Clock, FlowingClock, ManualClock
-from mockserver.domain.errors import ClockNotManual, InvalidRequest
+from mockserver.domain.errors import ClockBackwards, ClockNotManual
 from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, PrincipalKind, TokenService
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask, Template
@@ -73,7 +73,7 @@ class World:
         """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.
         Returns what fired, as JSON-ready dicts. Raises `ClockNotManual` for a clock that cannot be moved."""
         if ms < 0:
-            raise InvalidRequest("The clock cannot go backwards")
+            raise ClockBackwards()
         with self.lock:
             return self._move_to(self.clock.now_ms() + ms)
 
@@ -81,7 +81,7 @@ class World:
         """Move the clock to `now_ms` (never backwards), firing what fell due on the way, each at its time."""
         with self.lock:
             if now_ms < self.clock.now_ms():
-                raise InvalidRequest("The clock cannot go backwards")
+                raise ClockBackwards()
             return self._move_to(now_ms)
 
     def _move_to(self, target: int) -> list[dict[str, Any]]:

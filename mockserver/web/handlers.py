@@ -6,15 +6,19 @@ touches raw text, status codes or the lifecycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from mockserver.domain import HumanTask, Principal, Template, World
 from mockserver.domain.workflow import TaskStatus
 from mockserver.web import wire
+from mockserver.web.routing import Parse, Surface, Wrap
+from mockserver.web.spec import Operation
+from mockserver.web.state import WorldSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,3 +229,17 @@ HANDLERS: dict[str, Handler] = {
     "deleteTaskFromHumanTaskRecords1": delete_task,
     "deleteTaskFromHumanTaskRecords": delete_tasks,
 }
+
+
+def api_surface(document: Mapping[str, Any], operations: Sequence[Operation], worlds: WorldSource, *,
+                wrap: Wrap | None = None) -> Surface[Handler]:
+    """openapi.yaml served over the world `worlds` holds (read once per call), every call wrapped by `wrap`."""
+
+    async def invoke(handler: Handler, request: Request, operation: Operation, parse: Parse) -> Response:
+        world = worlds.world
+        # the caller first: a call without a valid token learns nothing about its parameters
+        principal = world.tokens.authenticate(request.headers.get("x-authorization")) if operation.secured else None
+        params = await parse()
+        return handler(Call(world, principal, params.path, params.query, params.body))
+
+    return Surface(document, operations, HANDLERS, invoke, wrap=wrap)

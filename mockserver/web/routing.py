@@ -1,42 +1,88 @@
-"""Routes generated from openapi.yaml: one Route per path, dispatching on the method to the handler named
-by the operation's operationId. Literal paths are matched before templated ones, so
-`POST /human/tasks/search` is never read as a task id (while `GET /human/tasks/search` still reaches
-`getTask`, as on the real server). A known path with an unknown method answers 405 with `Allow`; every
-reply of ours is JSON with the Orkes error body.
+"""The one spec-driven router, for openapi.yaml (`/api`) and control-openapi.yaml (`/_mock`) alike: one Route per
+spec path, dispatching on the method to the handler named by the operation's operationId.
+
+Literal paths are matched before templated ones, so `POST /human/tasks/search` is never read as a task id (while
+`GET /human/tasks/search` still reaches `getTask`, as on the real server). HEAD runs GET. A known path with an
+unknown method answers 405 with `Allow`. Path, query and (when the surface asks) body are parsed and checked
+against the spec; every error is answered through the one table of `web/errors.py`.
+
+What differs between the two surfaces is data given to `routes_from_spec`: how a handler is called (`invoke`),
+what wraps every call (`wrap`: request ids, faults), what may refuse a call before dispatch (`guard`), the 405
+wording. Imports nothing of the control plane.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from mockserver.domain import DomainError
-from mockserver.web.errors import domain_error_response, error_response
-from mockserver.web.handlers import Call, Handler
-from mockserver.web.spec import Operation, RequestInvalid
-from mockserver.web.state import MockState
+from mockserver.web.errors import error_reply, error_response
+from mockserver.web.spec import Operation
 
 log = logging.getLogger("conductor_mock")
 
+H = TypeVar("H")
+
 
 class SpecMismatch(Exception):
-    """openapi.yaml and the handler table disagree."""
+    """A spec and its handler table disagree."""
 
 
-class PathEndpoint:
+@dataclass(frozen=True, slots=True)
+class Params:
+    """A call's path, query and body, parsed and checked against the spec."""
+
+    path: dict[str, Any]
+    query: dict[str, Any]
+    body: Any
+
+
+Run = Callable[[], Awaitable[Response]]
+Parse = Callable[[], Awaitable[Params]]
+# `wrap(request, operationId, run)`: around every call of a surface; `run()` runs it (errors already answered).
+Wrap = Callable[[Request, str, Run], Awaitable[Response]]
+# `guard(request)`: a reply that refuses the call before dispatch, or None.
+Guard = Callable[[Request], Response | None]
+# `refuse_method(request, methods)`: the 405 reply for a method the path does not have.
+MethodRefusal = Callable[[Request, Sequence[str]], Response]
+
+
+def refuse_method(request: Request, methods: Sequence[str]) -> Response:
+    allow = ", ".join(sorted(methods))
+    return error_response(405, f"Request method '{request.method}' is not supported; allowed: {allow}",
+                          headers={"Allow": allow})
+
+
+@dataclass(frozen=True)
+class Surface(Generic[H]):
+    """One spec served by the router. `invoke(handler, request, operation, parse)` calls a handler; it calls
+    `parse()` when the handler's arguments should be parsed (after, say, authenticating the caller)."""
+
+    document: Mapping[str, Any]
+    operations: Sequence[Operation]
+    handlers: Mapping[str, H]
+    invoke: Callable[[H, Request, Operation, Parse], Awaitable[Response]]
+    wrap: Wrap | None = None
+    guard: Guard | None = None
+    refuse_method: MethodRefusal = field(default=refuse_method)
+    parse_body: bool = True
+
+
+class PathEndpoint(Generic[H]):
     """The ASGI app of one spec path: all its operations, by method."""
 
-    def __init__(self, state: MockState, operations: Sequence[tuple[Operation, Handler]]) -> None:
-        self._state = state
-        self._by_method = {op.method: (op, handler) for op, handler in operations}
-        self._allow = ", ".join(sorted(self._by_method))
+    def __init__(self, surface: Surface[H], operations: Sequence[Operation]) -> None:
+        self._surface = surface
+        self._by_method = {op.method: (op, surface.handlers[op.operation_id]) for op in operations}
+        self._methods = [op.method for op in operations]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -44,56 +90,56 @@ class PathEndpoint:
         await response(scope, receive, send)
 
     async def dispatch(self, request: Request) -> Response:
+        surface = self._surface
+        refusal = surface.guard(request) if surface.guard is not None else None
+        if refusal is not None:
+            return refusal
         entry = self._by_method.get(request.method)
         if entry is None and request.method == "HEAD":
             entry = self._by_method.get("GET")  # the server drops the body of a HEAD reply
         if entry is None:
-            return error_response(405, f"Request method '{request.method}' is not supported; allowed: {self._allow}",
-                                  headers={"Allow": self._allow})
+            return surface.refuse_method(request, self._methods)
         operation, handler = entry
-        hook = self._state.hook
-        if hook is None:
-            return await self._run(request, operation, handler)
-        return await hook(request, operation.operation_id, functools.partial(self._run, request, operation, handler))
+        run = functools.partial(self._run, request, operation, handler)
+        return await (run() if surface.wrap is None else surface.wrap(request, operation.operation_id, run))
 
-    async def _run(self, request: Request, operation: Operation, handler: Handler) -> Response:
-        world = self._state.world
+    async def _run(self, request: Request, operation: Operation, handler: H) -> Response:
         try:
-            principal = world.tokens.authenticate(request.headers.get("x-authorization")) if operation.secured else None
-            path = operation.parse_params("path", request.path_params)
-            # most calls have no query string: skip building (and parsing) an empty QueryParams
-            query = operation.parse_params("query", request.query_params if request.scope.get("query_string") else {})
-            body = operation.parse_body(await request.body()) if operation.body is not None else None
-            return handler(Call(world, principal, path, query, body))
-        except DomainError as error:
-            return domain_error_response(error, operation.operation_id)
-        except RequestInvalid as invalid:
-            problem = {"path": invalid.parameter, "message": invalid.message,
-                       "invalidValue": _jsonable(invalid.invalid_value)}
-            return error_response(400, invalid.message, validation_errors=[problem])
-        except Exception:  # a bug: answer like a server would, and say so in the log
-            log.exception("unexpected error in %s", operation.operation_id)
+            parse = functools.partial(self._parse, request, operation)
+            return await self._surface.invoke(handler, request, operation, parse)
+        except Exception as error:
+            reply = error_reply(error, operation.operation_id)
+            if reply is not None:
+                return reply
+            log.exception("unexpected error in %s", operation.operation_id)  # a bug: say so in the log
             return error_response(500, f"Internal error in {operation.operation_id}: this is a conductor-mock bug")
 
+    async def _parse(self, request: Request, operation: Operation) -> Params:
+        path = operation.parse_params("path", request.path_params)
+        # most calls have no query string: skip building (and parsing) an empty QueryParams
+        query = operation.parse_params("query", request.query_params if request.scope.get("query_string") else {})
+        wants_body = self._surface.parse_body and operation.body is not None
+        return Params(path, query, operation.parse_body(await request.body()) if wants_body else None)
 
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool | type(None) | list | dict) else str(value)
 
-
-def routes_from_spec(document: Mapping[str, Any], operations: Sequence[Operation], handlers: Mapping[str, Handler],
-                     state: MockState) -> list[Route]:
-    """One Route per path of the spec, mounted under the spec's server base path (`/api`)."""
+def check_handlers(operations: Sequence[Operation], handlers: Mapping[str, object]) -> None:
+    """Raise `SpecMismatch` unless every operation has a handler and every handler an operation."""
     spec_ids = {op.operation_id for op in operations}
     missing, extra = spec_ids - handlers.keys(), handlers.keys() - spec_ids
     if missing or extra:
         raise SpecMismatch(f"operations without a handler: {sorted(missing)}; handlers without an operation: "
                            f"{sorted(extra)}")
-    base = str(document.get("servers", [{}])[0].get("url", "")).rstrip("/")
-    by_path: dict[str, list[tuple[Operation, Handler]]] = {}
-    for op in operations:
-        by_path.setdefault(op.path, []).append((op, handlers[op.operation_id]))
+
+
+def routes_from_spec(surface: Surface[H]) -> list[Route]:
+    """One Route per path of the spec, mounted under the spec's server base path (`/api`, or `/`)."""
+    check_handlers(surface.operations, surface.handlers)
+    base = str(surface.document.get("servers", [{}])[0].get("url", "")).rstrip("/")
+    by_path: dict[str, list[Operation]] = {}
+    for op in surface.operations:
+        by_path.setdefault(op.path, []).append(op)
     ordered = sorted(by_path, key=lambda p: (p.count("{"), -p.count("/"), p))
-    return [SpecRoute(base + path, PathEndpoint(state, by_path[path]), methods=[op.method for op, _ in by_path[path]])
+    return [SpecRoute(base + path, PathEndpoint(surface, by_path[path]), methods=[op.method for op in by_path[path]])
             for path in ordered]
 
 

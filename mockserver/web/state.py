@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
-
-from starlette.requests import Request
-from starlette.responses import Response
+from collections.abc import Callable
+from typing import Protocol
 
 from mockserver.domain import World
 
-# `hook(request, operationId, run)`: wraps every API call; `run()` runs the operation's handler. The control
-# plane sets it (request ids, faults); without one, calls run as they are.
-RequestHook = Callable[[Request, str, Callable[[], Awaitable[Response]]], Awaitable[Response]]
+
+class WorldSource(Protocol):
+    """Where a handler finds its world: the one object the router injects (a namespace will be another)."""
+
+    @property
+    def world(self) -> World: ...
 
 
 class MockState:
@@ -22,7 +23,6 @@ class MockState:
         self._build = build
         self._lock = threading.Lock()
         self._watchers: list[Callable[[World], None]] = []
-        self.hook: RequestHook | None = None
         self.world = build()
 
     def on_new_world(self, watcher: Callable[[World], None]) -> None:

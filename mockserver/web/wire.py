@@ -166,20 +166,10 @@ def task_json(task: HumanTask) -> bytes:
 
 
 def page_json(page: SearchPage) -> bytes:
-    """`dump_page(page)` as UTF-8 JSON, from each task's kept JSON."""
+    """A search page as UTF-8 JSON, from each task's kept JSON."""
     head = f'{{"totalHits":{page.total_hits},"hits":{len(page.results)},"start":{page.start},' \
            f'"pageSizeLimit":{page.size},"results":['
     return head.encode() + b",".join(task_json(t) for t in page.results) + b"]}"
-
-
-def dump_page(page: SearchPage) -> dict[str, Any]:
-    return {
-        "totalHits": page.total_hits,
-        "hits": len(page.results),
-        "start": page.start,
-        "pageSizeLimit": page.size,
-        "results": [dump_task(t) for t in page.results],
-    }
 
 
 def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:

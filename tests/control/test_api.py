@@ -12,9 +12,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from mockserver import __version__, resources
+from mockserver.app import build_app
 from mockserver.control import api as control_api
-from mockserver.control.cli import control_token, describe_control, is_loopback
-from mockserver.server import build_app
+from mockserver.control.commands import control_token, describe_control, is_loopback
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 
@@ -34,7 +34,7 @@ def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Ap
     routes = {r.path for r in api.app.routes if isinstance(r, Route) and r.path.startswith("/_mock")}
     assert routes == set(control_api.document()["paths"])
     assert not [p for p in resources.openapi_document()["paths"] if "_mock" in p]
-    assert set(control_api.operation_ids()) == set(control_api.ControlApi(api.app.state.control).handlers)
+    assert set(control_api.operation_ids()) == set(control_api.CONTROL_HANDLERS)
 
 
 def test_health_and_version(api: Api) -> None:

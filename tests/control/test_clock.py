@@ -10,11 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import resources
+from mockserver.app import build_app, create_app
 from mockserver.control.timeparse import format_instant, parse_duration_ms, parse_instant_ms
 from mockserver.domain import SequentialIds, SystemClock, World
 from mockserver.scenarios import load_scenario
-from mockserver.server import build_app
-from mockserver.web.app import create_app
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 

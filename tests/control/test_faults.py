@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from mockserver import resources
+from mockserver.app import build_app
 from mockserver.control.faults import FaultBook, FaultInvalid, FaultRule, operations_of, parse_rule
 from mockserver.control.scenario_faults import split_faults
 from mockserver.domain import SequentialIds, TaskState
 from mockserver.scenarios import ScenarioError, load_scenario
-from mockserver.server import build_app
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 

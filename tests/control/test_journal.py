@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver.app import build_app
 from mockserver.control.journal import Journal, action_of
 from mockserver.domain import ActionLog, HumanTask, LogAction, TaskState
-from mockserver.server import build_app
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 

@@ -223,9 +223,9 @@ def test_drop_on_each_uvicorn_protocol(http: str, loop: str) -> None:
 
     import uvicorn
 
+    from mockserver.app import build_app
     from mockserver.control.drop import DropConnections
     from mockserver.control.faults import FaultRule
-    from mockserver.server import build_app
 
     for module in {http, loop} - {"h11", "asyncio"}:
         if importlib.util.find_spec(module) is None:

@@ -12,13 +12,12 @@ import yaml
 from starlette.testclient import TestClient
 
 from mockserver import resources
+from mockserver.app import create_app, prepare
 from mockserver.control import plane as plane_module
 from mockserver.control.export import TASK_EXTRAS, export_world, unsupported_fields
 from mockserver.control.plane import ControlPlane
 from mockserver.domain import HumanTask, SequentialIds, World
 from mockserver.scenarios import load_scenario
-from mockserver.server import prepare
-from mockserver.web.app import create_app
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error, control
 
@@ -306,16 +305,16 @@ def test_the_plane_can_be_driven_without_http(api: Api) -> None:
 
 def test_reset_reuses_the_validated_seed_when_the_scenario_has_a_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """A reset must cost far less than a restart: with a fixed `clock.start` it does not parse the file again."""
-    import mockserver.server
+    import mockserver.app
 
-    app = mockserver.server.build_app(HTTP_WORLD)
+    app = mockserver.app.build_app(HTTP_WORLD)
     with TestClient(app) as client:
         token = client.post("/api/token", json={"keyId": "admin-key", "keySecret": "admin-secret"}).json()["token"]
 
         def no_parsing(*args: object, **kwargs: object) -> None:
             raise AssertionError("reset parsed the scenario again")
 
-        monkeypatch.setattr(mockserver.server, "load_scenario", no_parsing)
+        monkeypatch.setattr(mockserver.app, "load_scenario", no_parsing)
         assert client.post("/_mock/reset").status_code == 200
         # the same ids were drawn as by a fresh load: same token secret, same generated ids
         assert client.get("/api/human/tasks/ext", headers={"X-Authorization": token}).status_code == 200

@@ -7,14 +7,28 @@ from typing import Any
 import pytest
 
 from mockserver import resources
-from mockserver.web.handlers import HANDLERS
-from mockserver.web.routing import SpecMismatch, routes_from_spec
+from mockserver.domain import World
+from mockserver.web.handlers import HANDLERS, Handler, api_surface
+from mockserver.web.routing import SpecMismatch, Surface, routes_from_spec
 from mockserver.web.spec import compile_operations, operation_ids
+
+
+class NoWorld:
+    """Routes are built without touching the world."""
+
+    @property
+    def world(self) -> World:
+        raise AssertionError("building routes read the world")
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return resources.openapi_document()
+
+
+def surface(spec: dict[str, Any], handlers: dict[str, Handler]) -> Surface[Handler]:
+    base = api_surface(spec, compile_operations(spec), NoWorld())
+    return Surface(base.document, base.operations, handlers, base.invoke)
 
 
 def test_every_operation_has_a_handler_and_every_handler_an_operation(spec: dict[str, Any]) -> None:
@@ -25,17 +39,17 @@ def test_a_missing_handler_is_refused_at_start_up(spec: dict[str, Any]) -> None:
     handlers = dict(HANDLERS)
     handlers.pop("claimTask")
     with pytest.raises(SpecMismatch, match="claimTask"):
-        routes_from_spec(spec, compile_operations(spec), handlers, state=None)  # type: ignore[arg-type]
+        routes_from_spec(surface(spec, handlers))
 
 
 def test_a_handler_without_an_operation_is_refused_at_start_up(spec: dict[str, Any]) -> None:
     handlers = {**HANDLERS, "launchRockets": HANDLERS["getTask"]}
     with pytest.raises(SpecMismatch, match="launchRockets"):
-        routes_from_spec(spec, compile_operations(spec), handlers, state=None)  # type: ignore[arg-type]
+        routes_from_spec(surface(spec, handlers))
 
 
 def test_routes_are_the_spec_paths_literal_first(spec: dict[str, Any]) -> None:
-    routes = routes_from_spec(spec, compile_operations(spec), HANDLERS, state=None)  # type: ignore[arg-type]
+    routes = routes_from_spec(api_surface(spec, compile_operations(spec), NoWorld()))
     paths = [route.path for route in routes]
     assert sorted(paths) == sorted("/api" + p for p in spec["paths"])
     assert paths.index("/api/human/tasks/search") < paths.index("/api/human/tasks/{taskId}")
