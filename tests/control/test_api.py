@@ -4,6 +4,7 @@ when it is set, and request ids on every reply."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -15,8 +16,9 @@ from mockserver import __version__, resources
 from mockserver.app import build_app
 from mockserver.control import api as control_api
 from mockserver.control.commands import control_token, describe_control, is_loopback
+from mockserver.web.routing import SpecMismatch, routes_from_spec
 from tests.conftest import HTTP_WORLD, Api
-from tests.control.support import Unchanged, assert_error
+from tests.control.support import Unchanged, assert_error, control
 
 TOKEN = "s3cret-token"
 
@@ -35,6 +37,21 @@ def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Ap
     assert routes == set(control_api.document()["paths"])
     assert not [p for p in resources.openapi_document()["paths"] if "_mock" in p]
     assert set(control_api.operation_ids()) == set(control_api.CONTROL_HANDLERS)
+
+
+def test_a_control_operation_without_a_handler_is_refused_at_start_up(api: Api) -> None:
+    base = control_api.control_surface(control(api))
+    handlers = dict(control_api.CONTROL_HANDLERS)
+    handlers.pop("mockReset")
+    with pytest.raises(SpecMismatch, match="mockReset"):
+        routes_from_spec(replace(base, handlers=handlers))
+
+
+def test_a_control_handler_without_an_operation_is_refused_at_start_up(api: Api) -> None:
+    base = control_api.control_surface(control(api))
+    handlers = {**control_api.CONTROL_HANDLERS, "mockLaunch": control_api.reset}
+    with pytest.raises(SpecMismatch, match="mockLaunch"):
+        routes_from_spec(replace(base, handlers=handlers))
 
 
 def test_health_and_version(api: Api) -> None:
