@@ -31,7 +31,6 @@ from mockserver.control.api import control_surface, with_faults
 from mockserver.control.faults import FaultRule
 from mockserver.control.journal import DEFAULT_CAPACITY
 from mockserver.control.plane import ControlPlane, ControlSettings
-from mockserver.control.scenario_faults import split_faults
 from mockserver.domain import Clock, IdGenerator, ManualClock, SequentialIds, SystemClock, World
 from mockserver.domain.clock import FlowingClock
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
@@ -73,17 +72,12 @@ class Loaded:
     faults: tuple[FaultRule, ...] = ()  # the scenario's `faults:` block, armed by the control plane
 
 
-def _without_faults(path: Path, source: str) -> tuple[str, tuple[FaultRule, ...]]:
-    """The scenario text for the loader (which does not know `faults:`; lines kept), and its fault rules."""
-    return split_faults(path, source)
-
-
 def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0) -> Loaded:
     """Validate the scenario (raising `ScenarioError`) and return a factory that builds its world afresh.
 
     `generate_tasks`: add that many generated tasks (`mockserver.generate`) to the scenario's own. They are made
     once, here, and shared by every world `build` makes (tasks are immutable). They belong to no workflow."""
-    source, faults = _without_faults(path, text if text is not None else path.read_text(encoding="utf-8"))
+    source = text if text is not None else path.read_text(encoding="utf-8")
     counted = _CountedIds(SequentialIds(id_seed))
     first = load_scenario(path, ids=counted, now_ms=SystemClock().now_ms(), text=source)
     clock = make_clock(first.clock)
@@ -105,7 +99,7 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
             world.workflows.track(generated)
         return world
 
-    return Loaded(first, clock, build, faults)
+    return Loaded(first, clock, build, first.faults)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """The control plane of a running mock, under the reserved prefix `/_mock` (described in control-openapi.yaml).
 
     journal.py          the transition journal: a bounded ring of every task change (pure)
-    faults.py           fault rules and the book that counts calls and decides which fault fires (pure)
-    scenario_faults.py  the `faults:` block of a scenario file: cut out of the text, parsed with line numbers
+    faults.py           the book that arms fault rules (domain/faults.py), counts calls, decides which fires (pure)
     export.py           a world → a scenario document that loads back into the same world
     timeparse.py        ISO-8601 durations and instants for the clock controls (pure)
     plane.py            ControlPlane: reset, load, merge, export, clock, faults, journal over a MockState

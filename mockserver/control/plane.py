@@ -18,7 +18,6 @@ from mockserver import resources
 from mockserver.control.export import dump, export_world
 from mockserver.control.faults import FaultBook, FaultRule, did_you_mean, operations_of
 from mockserver.control.journal import DEFAULT_CAPACITY, Journal
-from mockserver.control.scenario_faults import split_faults
 from mockserver.control.timeparse import format_instant
 from mockserver.domain import (
     HumanTask,
@@ -157,8 +156,9 @@ class ControlPlane:
         next to the current ones.
         The world keeps its name, auth settings and clock. Raises `ScenarioError` (world untouched)."""
         current = self.world
-        stripped, rules = split_faults(source, text, self.faults.operations)
-        incoming = load_scenario(source, ids=current.ids, now_ms=current.clock.now_ms(), text=stripped).seed
+        scenario = load_scenario(source, ids=current.ids, now_ms=current.clock.now_ms(), text=text,
+                                 operations=self.faults.operations)
+        incoming, rules = scenario.seed, scenario.faults
         seed, merged = _merged_seed(current, incoming)
         world = World(seed, clock=current.clock, ids=current.ids)
         if _identities(seed) == _identities(current.seed):

@@ -1,4 +1,6 @@
-"""Faults: declaring them (at runtime and in a scenario), their counting, and each effect over HTTP."""
+"""Faults: the book that counts calls, declaring faults over HTTP (at runtime and in a scenario), and each effect.
+
+Parsing a rule is tested in tests/domain/test_faults.py, a scenario's `faults:` block in tests/scenarios/."""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ import pytest
 
 from mockserver import resources
 from mockserver.app import build_app
-from mockserver.control.faults import FaultBook, FaultInvalid, FaultRule, operations_of, parse_rule
-from mockserver.control.scenario_faults import split_faults
-from mockserver.domain import SequentialIds, TaskState
-from mockserver.scenarios import ScenarioError, load_scenario
+from mockserver.control.faults import FaultBook, FaultRule, operations_of
+from mockserver.domain import TaskState
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 
@@ -28,36 +28,7 @@ def release(api: Api, task_id: str = "ext") -> Any:
     return api.call("POST", f"/human/tasks/{task_id}/release", "owner")
 
 
-# -- the rules ----------------------------------------------------------------------------------------------
-
-
-def test_a_rule_with_defaults() -> None:
-    rule = parse_rule({"operationId": "claimTask", "status": 503}, OPERATIONS)
-    assert rule == FaultRule("claimTask", status=503)
-    assert (rule.nth, rule.times, rule.reply_message()) == (1, 1, "Injected fault: status 503 for claimTask")
-
-
-@pytest.mark.parametrize(("data", "path", "fragment"), [
-    ({"operationId": "claimTsk", "status": 503}, ("operationId",), "unknown operation 'claimTsk'. Did you mean "
-                                                                    "'claimTask'?"),
-    ({"status": 503}, ("operationId",), "missing required key 'operationId'"),
-    ({"operationId": "claimTask"}, (), "a fault needs an effect"),
-    ({"operationId": "claimTask", "status": 200}, ("status",), "must be between 400 and 599, got 200"),
-    ({"operationId": "claimTask", "status": "503"}, ("status",), "expected an integer, got '503'"),
-    ({"operationId": "claimTask", "status": 503, "drop": True}, ("drop",), "either replies with a status or drops"),
-    ({"operationId": "claimTask", "nth": 0, "drop": True}, ("nth",), "must be at least 1, got 0"),
-    ({"operationId": "claimTask", "times": -1, "drop": True}, ("times",), "must be at least 0, got -1"),
-    ({"operationId": "claimTask", "latencyMs": 0}, ("latencyMs",), "must be between 1 and 300000"),
-    ({"operationId": "claimTask", "message": "x", "drop": True}, ("message",), "a message goes with a status"),
-    ({"operationId": "claimTask", "drop": "yes"}, ("drop",), "expected true or false"),
-    ({"operationId": "claimTask", "stauts": 503}, ("stauts",), "unknown key 'stauts'. Did you mean 'status'?"),
-    ({"operationId": "search", "taskId": "ext", "drop": True}, ("taskId",), "has no {taskId} in its path"),
-    ("claimTask", (), "a fault is a mapping"),
-])
-def test_bad_rules_are_refused_with_the_field_at_fault(data: Any, path: tuple[str, ...], fragment: str) -> None:
-    with pytest.raises(FaultInvalid) as caught:
-        parse_rule(data, OPERATIONS)
-    assert any(p.path == path and fragment in p.message for p in caught.value.problems), caught.value.problems
+# -- the book -----------------------------------------------------------------------------------------------
 
 
 def test_the_book_counts_each_matching_call_and_the_first_firing_rule_acts() -> None:
@@ -227,44 +198,3 @@ def test_a_scenario_arms_its_faults_at_start_and_on_every_reset(tmp_path: Path) 
         client.post("/_mock/reset")
         assert [f["id"] for f in client.get("/_mock/faults").json()["faults"]] == ["f3", "f4"]
         assert_error(claim(api), 503, "from the scenario")
-
-
-def test_the_faults_block_is_cut_out_keeping_every_other_line_number() -> None:
-    text, rules = split_faults("faulty.yaml", FAULTY)
-    assert rules == (FaultRule("assignAndClaim", task_id="ext", status=503, message="from the scenario"),
-                     FaultRule("search", latency_ms=5, times=0))
-    assert text.count("\n") == FAULTY.count("\n") and "faults" not in text
-    broken = text.replace("state: IN_PROGRESS", "state: IN_PROGES", 1)
-    with pytest.raises(ScenarioError) as caught:
-        load_scenario(Path("faulty.yaml"), ids=SequentialIds(), now_ms=0, text=broken)
-    line = FAULTY.splitlines().index("    state: IN_PROGRESS") + 1
-    assert [p.line for p in caught.value.problems] == [line]
-
-
-def test_json_scenarios_may_declare_faults_too() -> None:
-    text, rules = split_faults("x.json", '{"faults": [{"operationId": "search", "drop": true}], "name": "x"}')
-    assert rules == (FaultRule("search", drop=True),)
-    assert load_scenario(Path("x.json"), ids=SequentialIds(), now_ms=0, text=text).seed.name == "x"
-    text, _ = split_faults("y.json", '{"name": "y", "faults": []}')
-    assert load_scenario(Path("y.json"), ids=SequentialIds(), now_ms=0, text=text).seed.name == "y"
-
-
-def test_bad_faults_in_a_scenario_are_reported_by_line_with_the_scenarios_own_problems() -> None:
-    text = ("name: bad\ntasks:\n  - taskId: a\n    state: IN_PROGES\nfaults:\n  - operationId: claimTsk\n"
-            "    status: 503\n  - {operationId: search, nth: 0, drop: true}\n")
-    with pytest.raises(ScenarioError) as caught:
-        split_faults("bad.yaml", text)
-    assert [(p.line, p.path, p.message.split(".")[0]) for p in caught.value.problems] == [
-        (4, "tasks[0].state", "'IN_PROGES' is not a valid state"),
-        (6, "faults[0].operationId", "unknown operation 'claimTsk'"),
-        (8, "faults[1].nth", "must be at least 1, got 0"),
-    ]
-    with pytest.raises(ScenarioError, match=r"bad.yaml:2: faults: expected a list of faults"):
-        split_faults("bad.yaml", "name: bad\nfaults: {operationId: search}\n")
-
-
-def test_a_scenario_without_faults_is_passed_through_untouched() -> None:
-    text = HTTP_WORLD.read_text(encoding="utf-8")
-    assert split_faults("w.yaml", text) == (text, ())
-    assert split_faults("w.yaml", "faults: [unclosed") == ("faults: [unclosed", ())  # the loader reports it
-    assert split_faults("w.yaml", "- faults") == ("- faults", ())
