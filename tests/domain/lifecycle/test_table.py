@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.domain import Action, HumanTask, TaskState
 from mockserver.domain.errors import InvalidTransition
-from mockserver.domain.model import TERMINAL_STATES, TRANSITIONS, next_state
+from mockserver.domain.lifecycle import TERMINAL_STATES, TRANSITIONS, next_state
 
 P, A, IP = TaskState.PENDING, TaskState.ASSIGNED, TaskState.IN_PROGRESS
 EXPECTED = {
