@@ -13,12 +13,6 @@ class Clock(Protocol):
         ...
 
 
-class SettableClock(Clock, Protocol):
-    def set(self, now_ms: int) -> int:
-        """Move the clock forward to `now_ms`."""
-        ...
-
-
 class SystemClock:
     """The wall clock."""
 

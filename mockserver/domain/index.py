@@ -291,7 +291,7 @@ class TaskIndex:
         return [index[k] for k in keys if k in index]
 
     def _inbox(self, caller: Principal) -> _Candidates:
-        """A superset of `policy.in_inbox`: assigned to the caller or its groups, claimed by it, or open."""
+        """A superset of `lifecycle.rights.in_inbox`: assigned to the caller or its groups, claimed by it, or open."""
         assignees, claimants = self._by[ASSIGNEE], self._by[CLAIMANT]
         me = caller.id.lower()
         keys: list[UserKey | None] = [(UserType.CONDUCTOR_USER, me), None]

@@ -1,12 +1,10 @@
-"""The human task, its states, and the lifecycle table. Pure data: no I/O, no HTTP."""
+"""The human task and its parts. Pure data: no I/O, no HTTP. The rules that change a task are in `lifecycle`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from mockserver.domain.errors import InvalidTransition
 
 
 class TaskState(StrEnum):
@@ -16,9 +14,6 @@ class TaskState(StrEnum):
     COMPLETED = "COMPLETED"
     TIMED_OUT = "TIMED_OUT"
     DELETED = "DELETED"
-
-
-TERMINAL_STATES = frozenset({TaskState.COMPLETED, TaskState.TIMED_OUT, TaskState.DELETED})
 
 
 class UserType(StrEnum):
@@ -34,7 +29,7 @@ class CompletionStrategy(StrEnum):
 
 
 class Action(StrEnum):
-    """What someone (or the system) does to a task. The lifecycle is keyed by (state, action)."""
+    """What someone (or the system) does to a task. `lifecycle.TRANSITIONS` is keyed by (state, action)."""
 
     CLAIM = "claim"
     RELEASE = "release"
@@ -61,31 +56,6 @@ class LogAction(StrEnum):
     REASSIGN = "REASSIGN"
     TIMED_OUT = "TIMED_OUT"
     DELETED = "DELETED"
-
-
-# The whole lifecycle. A (state, action) pair not listed here is refused with a 400.
-# PENDING is transient on a real server (a new task is assigned at once); a scenario may still seed it,
-# and it then behaves like ASSIGNED. UPDATE keeps the state; COMPLETE is allowed to an admin or owner
-# before anyone claimed the task (the guard is "not terminal"); who may act is decided in `policy`.
-_OPEN = (TaskState.PENDING, TaskState.ASSIGNED)  # not claimed, not finished
-_LIVE = (*_OPEN, TaskState.IN_PROGRESS)  # not finished
-
-TRANSITIONS: dict[tuple[TaskState, Action], TaskState] = {
-    **{(state, Action.CLAIM): TaskState.IN_PROGRESS for state in _OPEN},
-    (TaskState.IN_PROGRESS, Action.RELEASE): TaskState.ASSIGNED,
-    **{(state, Action.UPDATE): state for state in _LIVE},
-    **{(state, Action.COMPLETE): TaskState.COMPLETED for state in _LIVE},
-    # Assignment policy: only an unclaimed task moves between assignees.
-    **{(state, Action.SKIP): TaskState.ASSIGNED for state in _OPEN},
-    **{(state, Action.REASSIGN): TaskState.ASSIGNED for state in _OPEN},
-    **{(state, Action.ESCALATE): TaskState.ASSIGNED for state in _OPEN},
-    **{(state, Action.LEAVE_OPEN): TaskState.ASSIGNED for state in _OPEN},
-    **{(state, Action.TERMINATE): TaskState.DELETED for state in _OPEN},
-    **{(state, Action.TIME_OUT): TaskState.TIMED_OUT for state in _LIVE},
-    **{(state, Action.CANCEL): TaskState.DELETED for state in _LIVE},
-    # Delete is the escape hatch for tasks cut off from their workflow: any state, and idempotent.
-    **{(state, Action.DELETE): TaskState.DELETED for state in TaskState},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,43 +155,3 @@ class Template:
     create_time: int = 0
     updated_by: str = ""
     update_time: int = 0
-
-
-def next_state(task: HumanTask, action: Action) -> TaskState:
-    """The state `action` leads to from `task.state`, or `InvalidTransition` with a message a person can act on."""
-    try:
-        return TRANSITIONS[(task.state, action)]
-    except KeyError:
-        raise InvalidTransition(task.task_id, task.state, action, refusal(task, action)) from None
-
-
-def refusal(task: HumanTask, action: Action) -> str:
-    state, tid = task.state, task.task_id
-    if state in TERMINAL_STATES:
-        if action in (Action.UPDATE, Action.COMPLETE):
-            return f"Task {tid} is already in terminal state {state}"
-        return f"Task {tid} is {state} and can no longer be {_PAST[action]}"
-    if state is TaskState.IN_PROGRESS and action in (Action.SKIP, Action.REASSIGN, Action.ESCALATE):
-        return f"Task {tid} is claimed by {task.claimant}: only an unclaimed task can be {_PAST[action]}"
-    if action is Action.CLAIM:
-        who = f" by {task.claimant}" if task.claimant else ""
-        return f"Task {tid} is already claimed{who}; it cannot be claimed again until it is released"
-    if action is Action.RELEASE:
-        return f"Task {tid} is not claimed (state {state}): only an IN_PROGRESS task can be released"
-    return f"Task {tid} cannot be {_PAST[action]} in state {state}"
-
-
-_PAST = {
-    Action.CLAIM: "claimed",
-    Action.RELEASE: "released",
-    Action.UPDATE: "updated",
-    Action.COMPLETE: "completed",
-    Action.SKIP: "skipped",
-    Action.REASSIGN: "reassigned",
-    Action.ESCALATE: "escalated",
-    Action.LEAVE_OPEN: "left open",
-    Action.TERMINATE: "terminated",
-    Action.TIME_OUT: "timed out",
-    Action.CANCEL: "cancelled",
-    Action.DELETE: "deleted",
-}

@@ -1,8 +1,8 @@
 """TaskStore and TemplateStore: the state of one mock, and every change to it.
 
-Every public method is atomic: it runs under the store's lock, reads the task, checks the caller's
-rights (`policy`), the lifecycle (`model.TRANSITIONS`) and the arguments, and only then writes one new
-immutable task. A claim is therefore a compare-and-set: of N concurrent claims exactly one wins.
+Every public method is atomic: under the store's lock it loads the task, applies one pure function of the
+lifecycle room (`lifecycle.transitions`: rights, state, arguments, the new task and its logs) and saves and
+indexes the result. A claim is therefore a compare-and-set: of N concurrent claims exactly one wins.
 """
 
 from __future__ import annotations
@@ -13,29 +13,20 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from mockserver.domain import policy
 from mockserver.domain.clock import Clock
-from mockserver.domain.errors import AssigneeMismatch, Forbidden, InvalidRequest, TaskNotFound, TemplateNotFound
+from mockserver.domain.errors import InvalidRequest, TaskNotFound, TemplateNotFound
 from mockserver.domain.identity import Directory, Principal
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.index import TaskIndex
-from mockserver.domain.model import (
-    Action,
-    ActionLog,
-    Assignment,
-    CompletionStrategy,
-    HumanTask,
-    HumanTaskDef,
-    LogAction,
-    TaskState,
-    TaskUser,
-    Template,
-    UserType,
-    next_state,
-)
+from mockserver.domain.lifecycle import rights, transitions
+from mockserver.domain.lifecycle.logs import SYSTEM, assignment_log
+from mockserver.domain.lifecycle.transitions import new_task
+from mockserver.domain.model import Action, Assignment, HumanTask, TaskState, TaskUser, Template
 from mockserver.domain.query import flatten, glob_matcher, parse_field_query, parse_full_text
 
-SYSTEM = "system"
+__all__ = ["SYSTEM", "SearchPage", "SearchType", "TaskSearch", "TaskStore", "TemplateStore", "assignment_log",
+           "new_task"]  # `SYSTEM`, `assignment_log` and `new_task` live in `lifecycle`; re-exported for callers
+
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 1000
 
@@ -77,29 +68,6 @@ class SearchPage:
     results: tuple[HumanTask, ...]
 
 
-def assignment_log(task: HumanTask, now: int, ids: IdGenerator) -> ActionLog:
-    """The system's ASSIGNMENT (or ASSIGNMENTS_COMPLETED, for a task open to anyone) entry."""
-    action = LogAction.ASSIGNMENT if task.assignee is not None else LogAction.ASSIGNMENTS_COMPLETED
-    return ActionLog(ids.new_id(), TaskState.ASSIGNED, now, action, SYSTEM, assignee=task.assignee)
-
-
-def new_task(
-    task_id: str,
-    definition: HumanTaskDef,
-    *,
-    now: int,
-    ids: IdGenerator,
-    **fields: Any,
-) -> HumanTask:
-    """A task as a real server creates it: PENDING, then at once assigned to `assignments[0]` (ASSIGNED),
-    or, with no assignments, ASSIGNED to no one and open to anyone (ASSIGNMENTS_COMPLETED)."""
-    first = definition.assignments[0].assignee if definition.assignments else None
-    task = HumanTask(task_id=task_id, state=TaskState.ASSIGNED, created_on=now, updated_on=now,
-                     assignee=first, definition=definition, assignee_index=0 if first else None,
-                     assignments_completed=first is None, **fields)
-    return replace(task, action_logs=(assignment_log(task, now, ids),))
-
-
 class TaskStore:
     """All human tasks of one mock instance. Every public method is atomic."""
 
@@ -131,13 +99,12 @@ class TaskStore:
 
     def get(self, caller: Principal, task_id: str) -> HumanTask:
         task = self.peek(task_id)
-        if not policy.may_read(caller, task):
-            raise Forbidden(caller.id, "read", f"task: {task.definition_name or task_id}")
+        rights.require(rights.may_read(caller, task), caller, "read", task)
         return task
 
     def search(self, caller: Principal, query: TaskSearch) -> SearchPage:
         admin = query.search_type is SearchType.ADMIN
-        in_scope = policy.in_admin_view if admin else policy.in_inbox
+        in_scope = rights.in_admin_view if admin else rights.in_inbox
         matches = _matcher(query)
         size = min(max(query.size, 0), MAX_PAGE_SIZE)
         start = max(query.start, 0)
@@ -151,124 +118,58 @@ class TaskStore:
     # -- changing ------------------------------------------------------------------------------------
 
     def subscribe(self, listener: TaskListener) -> None:
-        """Call `listener(before, after)` after every change (the workflow engine listens here)."""
+        """Call `listener(before, after)` after every change, still under the lock (the workflow engine listens
+        here: a human task's completion moves its workflow on in the same atomic step)."""
         self._listeners.append(listener)
 
     def claim_for_user(self, caller: Principal, task_id: str, user_id: str, *, override: bool = False) -> HumanTask:
         """`/externalUser/{userId}`: the caller (owner or admin) claims the task on behalf of `user_id`."""
-        with self._lock:
-            task = self.peek(task_id)
-            if not policy.may_claim_for_external_user(caller, task):
-                raise Forbidden(caller.id, "claim", f"task: {task.definition_name or task_id}")
-            state = next_state(task, Action.CLAIM)
-            if not override and not policy.user_matches_assignee(self._directory, user_id, task.assignee):
-                raise AssigneeMismatch(task_id, user_id, str(task.assignee))
-            claimant = TaskUser(user_id, UserType.EXTERNAL_USER)
-            return self._claim(task, state, caller, claimant, override)
+        return self._apply(task_id, lambda task, now: transitions.claim_for_user(
+            task, caller, user_id, override=override, directory=self._directory, now=now, ids=self._ids))
 
     def claim_as_caller(self, caller: Principal, task_id: str, *, override: bool = False) -> HumanTask:
         """`/claim`: the calling Conductor user (or application) claims the task for itself."""
-        with self._lock:
-            task = self.peek(task_id)
-            if not policy.may_claim_as_self(caller, task, override):
-                raise Forbidden(caller.id, "claim", f"task: {task.definition_name or task_id}"
-                                f" assigned to {task.assignee} (use overrideAssignment=true)")
-            state = next_state(task, Action.CLAIM)
-            claimant = TaskUser(caller.id, UserType.CONDUCTOR_USER)
-            return self._claim(task, state, caller, claimant, override)
+        return self._apply(task_id, lambda task, now: transitions.claim_as_caller(
+            task, caller, override=override, now=now, ids=self._ids))
 
     def release(self, caller: Principal, task_id: str) -> HumanTask:
-        with self._lock:
-            task = self.peek(task_id)
-            if not policy.may_act_on_claim(caller, task):
-                raise Forbidden(caller.id, "release", f"task: {task.definition_name or task_id}")
-            state = next_state(task, Action.RELEASE)
-            now = self._clock.now_ms()
-            released = ActionLog(self._ids.new_id(), TaskState.PENDING, now, LogAction.RELEASE, caller.id,
-                                 assignee=task.assignee)
-            after = replace(task, state=state, claimant=None, updated_on=now, updated_by=caller.id)
-            after = replace(after, action_logs=(*task.action_logs, released, assignment_log(after, now, self._ids)))
-            return self._put(task, after)
+        return self._apply(task_id, lambda task, now: transitions.release(task, caller, now=now, ids=self._ids))
 
     def update(self, caller: Principal, task_id: str, output: dict[str, Any], *, complete: bool) -> HumanTask:
         """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it."""
-        with self._lock:
-            task = self.peek(task_id)
-            action = Action.COMPLETE if complete else Action.UPDATE
-            if not policy.may_act_on_claim(caller, task):
-                raise Forbidden(caller.id, "update", f"task: {task.definition_name or task_id}")
-            state = next_state(task, action)
-            after = replace(task, state=state, output={**task.output, **output},
-                            updated_on=self._clock.now_ms(), updated_by=caller.id)
-            return self._put(task, after)
+        return self._apply(task_id, lambda task, now: transitions.update(
+            task, caller, output, complete=complete, now=now))
 
     def reassign(self, caller: Principal, task_id: str, assignments: Sequence[Assignment]) -> HumanTask:
         """Replace the assignment policy of an unclaimed task and start again at its first assignee."""
-        with self._lock:
-            task = self.peek(task_id)
-            if not policy.may_reassign(caller, task):
-                raise Forbidden(caller.id, "reassign", f"task: {task.definition_name or task_id}")
-            state = next_state(task, Action.REASSIGN)
-            now = self._clock.now_ms()
-            first = assignments[0].assignee if assignments else None
-            log = ActionLog(self._ids.new_id(), state, now, LogAction.REASSIGN, caller.id, assignee=first)
-            after = replace(task, state=state, assignee=first, assignee_index=0 if first else None,
-                            skipped_assignee_indexes=(), assignments_completed=first is None,
-                            definition=replace(task.definition, assignments=tuple(assignments)),
-                            updated_on=now, updated_by=caller.id)
-            after = replace(after, action_logs=(*task.action_logs, log, assignment_log(after, now, self._ids)))
-            return self._put(task, after)
+        return self._apply(task_id, lambda task, now: transitions.reassign(
+            task, caller, assignments, now=now, ids=self._ids))
 
     def skip(self, caller: Principal, task_id: str, reason: str | None = None) -> HumanTask:
         """Skip the current assignee: the next assignment takes over, or the completion strategy applies."""
-        with self._lock:
-            task = self.peek(task_id)
-            if not policy.may_act_on_claim(caller, task):
-                raise Forbidden(caller.id, "skip", f"task: {task.definition_name or task_id}")
-            next_state(task, Action.SKIP)
-            if task.assignee is None:
-                raise InvalidRequest(f"Task {task_id} has no assignee to skip")
-            now = self._clock.now_ms()
-            acted_by = caller.id if not reason else f"{caller.id} ({reason})"
-            log = ActionLog(self._ids.new_id(), task.state, now, LogAction.SKIP, acted_by, assignee=task.assignee)
-            skipped = replace(task, action_logs=(*task.action_logs, log),
-                              skipped_assignee_indexes=(*task.skipped_assignee_indexes, task.assignee_index or 0))
-            return self._put(task, self._next_assignment(skipped, now, caller.id))
+        return self._apply(task_id, lambda task, now: transitions.skip(task, caller, reason, now=now, ids=self._ids))
 
     def expire_assignment(self, task_id: str) -> HumanTask:
         """The current assignee's SLA passed while the task was unclaimed (called by the clock)."""
-        with self._lock:
-            task = self.peek(task_id)
-            return self._put(task, self._next_assignment(task, self._clock.now_ms(), SYSTEM))
+        return self._apply(task_id, lambda task, now: transitions.next_assignment(task, now=now, ids=self._ids))
 
     def delete(self, caller: Principal, task_ids: Sequence[str]) -> list[HumanTask]:
         """Mark tasks DELETED (still readable and searchable). All or nothing: any unknown id refuses all."""
         with self._lock:
             tasks = [self.peek(task_id) for task_id in task_ids]
-            for task in tasks:
-                if not policy.may_delete(caller, task):
-                    raise Forbidden(caller.id, "delete", f"task: {task.definition_name or task.task_id}")
-            return [self._finish(task, Action.DELETE, LogAction.DELETED, caller.id) for task in tasks]
+            deleted = transitions.delete_all(tasks, caller, now=self._clock.now_ms(), ids=self._ids)
+            return [self._save(before, after) for before, after in zip(tasks, deleted, strict=True)]
 
     def finish_by_system(self, task_id: str, action: Action, actor: str = SYSTEM) -> HumanTask:
         """TIME_OUT, CANCEL or DELETE a task on the workflow's behalf."""
-        log_action = LogAction.TIMED_OUT if action is Action.TIME_OUT else LogAction.DELETED
-        with self._lock:
-            return self._finish(self.peek(task_id), action, log_action, actor)
+        return self._apply(task_id, lambda task, now: transitions.finish(task, action, actor, now=now, ids=self._ids))
 
     def complete_by_system(self, task_id: str, output: dict[str, Any], actor: str) -> HumanTask:
         """Complete a task through the Conductor task API (the workflow side), with no human-task rules."""
-        with self._lock:
-            task = self.peek(task_id)
-            state = next_state(task, Action.COMPLETE)
-            after = replace(task, state=state, output={**task.output, **output}, updated_on=self._clock.now_ms(),
-                            updated_by=actor)
-            return self._put(task, after)
+        return self._apply(task_id, lambda task, now: transitions.complete_by_system(task, output, actor, now=now))
 
     def record_trigger(self, task_id: str, entry: dict[str, Any]) -> HumanTask:
-        with self._lock:
-            task = self.peek(task_id)
-            return self._put(task, replace(task, trigger_log=(*task.trigger_log, entry)))
+        return self._apply(task_id, lambda task, _: transitions.record_trigger(task, entry))
 
     def replace_all(self, tasks: Iterable[HumanTask]) -> None:
         with self._lock:
@@ -285,43 +186,15 @@ class TaskStore:
 
     # -- internals -----------------------------------------------------------------------------------
 
-    def _claim(self, task: HumanTask, state: TaskState, caller: Principal, claimant: TaskUser,
-               override: bool) -> HumanTask:
-        now = self._clock.now_ms()
-        assignee = claimant if override else task.assignee
-        log = ActionLog(self._ids.new_id(), state, now, LogAction.CLAIM, str(claimant),
-                        assignee=assignee, claimant=claimant)
-        after = replace(task, state=state, claimant=claimant, assignee=assignee, updated_on=now,
-                        updated_by=caller.id, action_logs=(*task.action_logs, log))
-        return self._put(task, after)
+    def _apply(self, task_id: str, change: Callable[[HumanTask, int], HumanTask]) -> HumanTask:
+        """Load, apply one lifecycle function (which raises before anything changes), save: atomically."""
+        with self._lock:
+            before = self.peek(task_id)
+            return self._save(before, change(before, self._clock.now_ms()))
 
-    def _next_assignment(self, task: HumanTask, now: int, actor: str) -> HumanTask:
-        """Move to the assignment after the current one; past the last, apply the completion strategy."""
-        index = (task.assignee_index if task.assignee_index is not None else -1) + 1
-        assignments = task.definition.assignments
-        if task.assignee is not None and index < len(assignments):
-            state = next_state(task, Action.ESCALATE)
-            after = replace(task, state=state, assignee=assignments[index].assignee, assignee_index=index,
-                            updated_on=now, updated_by=actor)
-            return replace(after, action_logs=(*task.action_logs, assignment_log(after, now, self._ids)))
-        terminate = task.definition.completion_strategy is CompletionStrategy.TERMINATE
-        state = next_state(task, Action.TERMINATE if terminate else Action.LEAVE_OPEN)
-        after = replace(task, state=state, assignee=None, assignments_completed=True, updated_on=now,
-                        updated_by=actor)
-        log = ActionLog(self._ids.new_id(), state, now, LogAction.ASSIGNMENTS_COMPLETED, SYSTEM)
-        return replace(after, action_logs=(*task.action_logs, log))
-
-    def _finish(self, task: HumanTask, action: Action, log_action: LogAction, actor: str) -> HumanTask:
-        state = next_state(task, action)
-        if task.state is state:
-            return task  # deleting a deleted task changes nothing
-        now = self._clock.now_ms()
-        log = ActionLog(self._ids.new_id(), state, now, log_action, actor, assignee=task.assignee,
-                        claimant=task.claimant)
-        after = replace(task, state=state, updated_on=now, updated_by=actor, action_logs=(*task.action_logs, log))
-        return self._put(task, after)
-
-    def _put(self, before: HumanTask, after: HumanTask) -> HumanTask:
+    def _save(self, before: HumanTask, after: HumanTask) -> HumanTask:
+        if after is before:
+            return before  # nothing changed (deleting a deleted task): nothing to index or announce
         self._tasks[after.task_id] = after
         self._index.update(before, after)
         for listener in self._listeners:

@@ -12,7 +12,7 @@ from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principa
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask, Template
 from mockserver.domain.store import TaskStore, TemplateStore
-from mockserver.domain.workflow import WorkflowEngine
+from mockserver.domain.workflows import WorkflowEngine
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,9 +112,9 @@ REWRITES: dict[str, Rewrite] = {
 
 def _lifecycle(change: Callable[[Any, Any, Any], None]) -> Callable[[], None]:
     def apply() -> None:
-        from mockserver.domain import model
+        from mockserver.domain import lifecycle, model
 
-        change(model.TRANSITIONS, model.TaskState, model.Action)
+        change(lifecycle.TRANSITIONS, model.TaskState, model.Action)
 
     return apply
 

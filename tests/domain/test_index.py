@@ -27,10 +27,10 @@ from mockserver.domain import (
     TaskStore,
     TaskUser,
     UserType,
-    policy,
 )
 from mockserver.domain.errors import DomainError
 from mockserver.domain.index import ASSIGNEE, CLAIMANT, NOT_INDEXED, STATE, TaskIndex, keys_of, order_key
+from mockserver.domain.lifecycle import rights
 from mockserver.domain.store import MAX_PAGE_SIZE, _matcher
 from mockserver.generate import generate_tasks
 
@@ -65,7 +65,7 @@ def make_store(count: int, seed: int) -> TaskStore:
 
 def full_scan(store: TaskStore, caller: Principal, query: TaskSearch) -> tuple[int, list[str]]:
     """The search as the store did it before it had an index: every task, then one sort."""
-    in_scope = policy.in_admin_view if query.search_type is SearchType.ADMIN else policy.in_inbox
+    in_scope = rights.in_admin_view if query.search_type is SearchType.ADMIN else rights.in_inbox
     matches = _matcher(query)
     hits = sorted((t for t in store.all() if in_scope(caller, t) and matches(t)), key=order_key)
     start, size = max(query.start, 0), min(max(query.size, 0), MAX_PAGE_SIZE)

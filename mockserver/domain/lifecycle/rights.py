@@ -1,4 +1,4 @@
-"""Who may do what to a task. One predicate per rule of the Orkes docs; the store asks, and raises `Forbidden`.
+"""Who may do what to a task. One predicate per rule of the Orkes docs; the transitions ask, and raise `Forbidden`.
 
 Owner: the principal that started the task's workflow (`createdBy`) or the application named in `ownerApp`.
 Assignee: a Conductor principal matching a CONDUCTOR_USER assignee, or a member of a CONDUCTOR_GROUP assignee.
@@ -7,10 +7,10 @@ Claimant: the principal whose id is the claimant's `user`.
 
 from __future__ import annotations
 
+from mockserver.domain.errors import Forbidden
 from mockserver.domain.identity import Directory, Principal
-from mockserver.domain.model import HumanTask, TaskState, TaskUser, UserType
-
-_CLAIMABLE = frozenset({TaskState.PENDING, TaskState.ASSIGNED})
+from mockserver.domain.lifecycle.table import OPEN_STATES
+from mockserver.domain.model import HumanTask, TaskUser, UserType
 
 
 def is_owner(caller: Principal, task: HumanTask) -> bool:
@@ -56,13 +56,13 @@ def may_claim_as_self(caller: Principal, task: HumanTask, override: bool) -> boo
 
 
 def may_act_on_claim(caller: Principal, task: HumanTask) -> bool:
-    """Release, update, complete: an admin, an owner, or the claimant."""
+    """Release, update, complete, skip: an admin, an owner, or the claimant."""
     return caller.is_admin or is_owner(caller, task) or is_claimant(caller, task)
 
 
 def in_inbox(caller: Principal, task: HumanTask) -> bool:
     """INBOX search scope: assigned to the caller or its group, claimed by it, or open to anyone."""
-    return is_assignee(caller, task) or is_claimant(caller, task) or (task.is_open and task.state in _CLAIMABLE)
+    return is_assignee(caller, task) or is_claimant(caller, task) or (task.is_open and task.state in OPEN_STATES)
 
 
 def in_admin_view(caller: Principal, task: HumanTask) -> bool:
@@ -76,3 +76,9 @@ def may_reassign(caller: Principal, task: HumanTask) -> bool:
 
 def may_delete(caller: Principal, task: HumanTask) -> bool:
     return caller.is_admin or is_owner(caller, task)
+
+
+def require(allowed: bool, caller: Principal, operation: str, task: HumanTask, detail: str = "") -> None:
+    """`Forbidden` naming the caller, the operation and the task, unless `allowed`."""
+    if not allowed:
+        raise Forbidden(caller.id, operation, f"task: {task.definition_name or task.task_id}{detail}")

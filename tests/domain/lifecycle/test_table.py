@@ -1,14 +1,23 @@
-"""The lifecycle table, over every (state, action) pair."""
+"""The lifecycle table, over every (state, action) pair; the state sets, refusal texts and who escalates."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
-from mockserver.domain import Action, HumanTask, TaskState
+from mockserver.domain import Action, HumanTask, TaskState, TaskUser, UserType
 from mockserver.domain.errors import InvalidTransition
-from mockserver.domain.model import TERMINAL_STATES, TRANSITIONS, next_state
+from mockserver.domain.lifecycle import (
+    LIVE_STATES,
+    OPEN_STATES,
+    TERMINAL_STATES,
+    TRANSITIONS,
+    may_escalate,
+    next_state,
+    refusal,
+)
 
 P, A, IP = TaskState.PENDING, TaskState.ASSIGNED, TaskState.IN_PROGRESS
 EXPECTED = {
@@ -62,3 +71,27 @@ def test_refusal_messages_say_what_is_wrong() -> None:
         next_state(task_in(TaskState.ASSIGNED), Action.RELEASE)
     with pytest.raises(InvalidTransition, match="already in terminal state COMPLETED"):
         next_state(task_in(TaskState.COMPLETED), Action.UPDATE)
+
+
+def test_the_state_sets_partition_the_states() -> None:
+    assert {TaskState.PENDING, TaskState.ASSIGNED} == OPEN_STATES
+    assert OPEN_STATES | {TaskState.IN_PROGRESS} == LIVE_STATES
+    assert LIVE_STATES.isdisjoint(TERMINAL_STATES) and set(TaskState) == LIVE_STATES | TERMINAL_STATES
+
+
+def test_refusals_of_a_claimed_task_name_the_claimant() -> None:
+    claimed = replace(task_in(TaskState.IN_PROGRESS), claimant=TaskUser("ann", UserType.EXTERNAL_USER))
+    assert refusal(claimed, Action.SKIP) == ("Task t-1 is claimed by EXTERNAL_USER:ann: only an unclaimed task "
+                                             "can be skipped")
+    assert refusal(claimed, Action.CLAIM) == ("Task t-1 is already claimed by EXTERNAL_USER:ann; it cannot be "
+                                              "claimed again until it is released")
+    assert refusal(task_in(TaskState.DELETED), Action.CLAIM) == "Task t-1 is DELETED and can no longer be claimed"
+    assert refusal(task_in(TaskState.IN_PROGRESS), Action.LEAVE_OPEN) == "Task t-1 cannot be left open in state " \
+                                                                         "IN_PROGRESS"
+
+
+@pytest.mark.parametrize("state", list(TaskState))
+def test_only_an_unclaimed_assigned_task_escalates(state: TaskState) -> None:
+    assigned = replace(task_in(state), assignee=TaskUser("ann", UserType.EXTERNAL_USER))
+    assert may_escalate(assigned) is (state in OPEN_STATES)
+    assert may_escalate(task_in(state)) is False  # open to anyone: no one to escalate from

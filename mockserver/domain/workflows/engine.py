@@ -1,0 +1,155 @@
+"""`WorkflowEngine`: the facade over definitions, executions, timers and seeding that World, web and control use.
+
+Store and engine: the engine calls the task store (insert, complete, finish, expire, record a trigger); the
+store knows nothing of workflows and only announces each change to its listeners. The engine subscribes,
+because a human task changed through the human-task API (a web handler calling the store directly) must move
+its workflow on in the same atomic step. Making that strictly one-way would route every human-task change
+through the engine, which changes the API the web handlers use; so the listener stays, and both run under
+the world's one lock (a re-entrant lock: a listener may call the store again, e.g. to record a trigger).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mockserver.domain.clock import Clock
+from mockserver.domain.identity import Principal
+from mockserver.domain.ids import IdGenerator
+from mockserver.domain.model import HumanTask
+from mockserver.domain.store import TaskStore
+from mockserver.domain.workflows import definitions, seeding
+from mockserver.domain.workflows.definitions import DefinitionRegistry
+from mockserver.domain.workflows.execution import Executions
+from mockserver.domain.workflows.records import (
+    WORKFLOW_TERMINAL,
+    TaskRun,
+    TaskStatus,
+    Timer,
+    Workflow,
+    WorkflowConflict,
+    WorkflowDef,
+    WorkflowNotFound,
+)
+from mockserver.domain.workflows.timers import Timers, fire_sla
+
+
+class WorkflowEngine:
+    """Workflow definitions and executions of one world. Shares the world's lock with the task store."""
+
+    def __init__(self, store: TaskStore, *, clock: Clock, ids: IdGenerator, lock: threading.RLock) -> None:
+        self._store = store
+        self._lock = lock
+        self._registry = DefinitionRegistry(clock=clock, lock=lock)
+        self._timers = Timers()
+        self._runs = Executions(store, self._registry, self._timers, clock=clock, ids=ids)
+        store.subscribe(self._runs.on_human_task_change)
+
+    # -- definitions -------------------------------------------------------------------------------------
+
+    def register(self, caller: Principal | None, raw: dict[str, Any], *, overwrite: bool = True) -> WorkflowDef:
+        return self._registry.register(caller, raw, overwrite=overwrite)
+
+    @staticmethod
+    def check_definition(raw: Mapping[str, Any]) -> tuple[str, int, list[dict[str, Any]]]:
+        """(name, version, tasks) of a definition conductor-mock can run, or `InvalidRequest` naming the problem."""
+        return definitions.check_definition(raw)
+
+    def definition(self, name: str, version: int | None = None) -> WorkflowDef:
+        return self._registry.definition(name, version)
+
+    def definitions(self) -> list[WorkflowDef]:
+        return self._registry.definitions()
+
+    # -- executions --------------------------------------------------------------------------------------
+
+    def start(self, caller: Principal, name: str, *, version: int | None = None, workflow_input: Any = None,
+              correlation_id: str | None = None, priority: int = 0, workflow_id: str | None = None) -> str:
+        with self._lock:
+            return self._runs.start(caller, name, version=version, workflow_input=workflow_input,
+                                    correlation_id=correlation_id, priority=priority, workflow_id=workflow_id)
+
+    def get(self, workflow_id: str) -> Workflow:
+        """A snapshot of the workflow (safe to serialize outside the lock)."""
+        with self._lock:
+            return copy.deepcopy(self._runs.get(workflow_id))
+
+    def all(self) -> list[Workflow]:
+        with self._lock:
+            return [copy.deepcopy(w) for w in self._runs.workflows.values()]
+
+    def terminate(self, caller: Principal, workflow_id: str, reason: str | None = None) -> None:
+        with self._lock:
+            workflow = self._runs.get(workflow_id)
+            if workflow.status in WORKFLOW_TERMINAL:
+                raise WorkflowConflict(f"Workflow {workflow_id} is already {workflow.status}")
+            self._runs.terminate(workflow, reason or f"Terminated by {caller.id}")
+
+    def task(self, task_id: str) -> tuple[TaskRun, Workflow]:
+        with self._lock:
+            if task_id not in self._runs.task_owner:
+                raise WorkflowNotFound(f"No such task: {task_id}")
+            workflow, run = self._runs.run_of(task_id)
+            return copy.deepcopy(run), copy.deepcopy(workflow)
+
+    def update_task(self, caller: Principal, workflow_id: str, task_id: str, status: TaskStatus,
+                    output: Mapping[str, Any] | None = None, reason: str | None = None,
+                    worker_id: str | None = None) -> str:
+        """A TaskResult from a worker (`POST /api/tasks`): update the task and move the workflow on."""
+        with self._lock:
+            workflow = self._runs.get(workflow_id)
+            run = next((t for t in workflow.tasks if t.task_id == task_id), None)
+            if run is None:
+                raise WorkflowNotFound(f"No task {task_id} in workflow {workflow_id}")
+            return self._runs.apply_result(caller, workflow, run, status, dict(output or {}), reason, worker_id)
+
+    def update_task_by_ref(self, caller: Principal, workflow_id: str, ref: str, status: TaskStatus,
+                           output: Mapping[str, Any] | None = None, worker_id: str | None = None) -> str:
+        with self._lock:
+            workflow = self._runs.get(workflow_id)
+            run = self._runs.latest(workflow, ref)
+            return self._runs.apply_result(caller, workflow, run, status, dict(output or {}), None, worker_id)
+
+    def human_task_for_ref(self, workflow_id: str, ref: str) -> str:
+        """The id of the (latest) HUMAN task `ref` of a workflow: `/human/tasks/update/taskRef`."""
+        with self._lock:
+            workflow = self._runs.get(workflow_id)
+            run = self._runs.latest(workflow, ref)
+            if run.task_type != "HUMAN":
+                raise WorkflowNotFound(f"Task {ref} of workflow {workflow_id} is a {run.task_type} task, not HUMAN")
+            return run.task_id
+
+    # -- the clock ---------------------------------------------------------------------------------------
+
+    def track(self, tasks: Iterable[HumanTask]) -> None:
+        """Watch these human tasks' SLAs (tasks put into the store directly, e.g. generated ones)."""
+        with self._lock:
+            for task in tasks:
+                self._timers.track(task)
+
+    def due_timers(self, until: int) -> list[Timer]:
+        """Every SLA expiry and timeout due at or before `until`, in firing order."""
+        with self._lock:
+            return self._timers.due_timers(until, self._runs.run_of)
+
+    def fire(self, timer: Timer) -> dict[str, Any]:
+        """Apply one due timer; returns what happened, for the clock endpoint's answer."""
+        with self._lock:
+            if timer.kind == "timeout":
+                return self._runs.time_out(timer.task_id)
+            return fire_sla(self._store, timer)
+
+    # -- seeding -----------------------------------------------------------------------------------------
+
+    def adopt(self, tasks: list[HumanTask]) -> None:
+        """Give scenario-seeded human tasks the workflows they belong to (generated from the tasks when not
+        declared), so completing one moves its workflow on. Tasks sharing a workflowId share a workflow."""
+        with self._lock:
+            for workflow_id, members in seeding.by_workflow(tasks).items():
+                if workflow_id not in self._runs.workflows:
+                    self._runs.workflows[workflow_id] = seeding.seeded_workflow(workflow_id, members)
+                    self._runs.task_owner.update((task.task_id, workflow_id) for task in members)
+                for task in members:
+                    self._timers.track(task)
