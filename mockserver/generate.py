@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.domain.lifecycle import OPEN_STATES
 from mockserver.domain.model import (
     ActionLog,
     Assignment,
@@ -138,7 +139,7 @@ _STATES: tuple[tuple[TaskState, float], ...] = (
     (TaskState.COMPLETED, 0.93), (TaskState.TIMED_OUT, 0.97), (TaskState.DELETED, 1.0),
 )
 _CLAIMED = frozenset({TaskState.IN_PROGRESS, TaskState.COMPLETED})
-_WAITING = frozenset({TaskState.ASSIGNED, TaskState.PENDING})
+_WAITING = OPEN_STATES
 _USERS = frozenset({UserType.EXTERNAL_USER, UserType.CONDUCTOR_USER})
 _OUTPUTS = ({"approved": True, "comment": "looks fine"}, {"approved": False, "comment": "missing documents"})
 

@@ -73,7 +73,7 @@ class InvalidRequest(DomainError):
 
 
 class InvalidTransition(InvalidRequest):
-    """An action that the task's current state does not allow (see `model.TRANSITIONS`)."""
+    """An action that the task's current state does not allow (see `lifecycle.TRANSITIONS`)."""
 
     def __init__(self, task_id: str, state: str, action: str, message: str) -> None:
         super().__init__(message)

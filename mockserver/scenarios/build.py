@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from mockserver.domain.identity import ApiKey, AuthSettings, Principal, PrincipalKind, Role
 from mockserver.domain.ids import IdGenerator
+from mockserver.domain.lifecycle import seeded_claim_log
 from mockserver.domain.model import (
     ActionLog,
     Assignment,
@@ -23,7 +24,6 @@ from mockserver.domain.model import (
     Template,
     UserType,
 )
-from mockserver.domain.store import assignment_log
 from mockserver.domain.world import Seed, WorkflowStart
 
 # Open mode without `auth.anonymous`: a call acts as this built-in admin.
@@ -130,16 +130,7 @@ def _task(item: Mapping[str, Any], ids: IdGenerator, now: int) -> HumanTask:
         assignments_completed=item.get("assignmentsCompleted", assignee is None),
         trigger_log=tuple(dict(entry) for entry in item.get("triggerLog", ())),
     )
-    if "actionLogs" in item:
-        logs = [_log(entry) for entry in item["actionLogs"]]
-    else:  # the logs a real server would have left: the system's assignment at creation, then the claim
-        logs = [assignment_log(task, created_on, ids)]
-        if task.claimant is not None:
-            logs.append(claim_log(task, task.claimant, ids))
-    return replace(task, state=TaskState(item.get("state", "ASSIGNED")), action_logs=tuple(logs))
+    # without logs: those a real server would have left (the system's assignment at creation, then the claim)
+    logs = tuple(_log(entry) for entry in item["actionLogs"]) if "actionLogs" in item else seeded_claim_log(task, ids)
+    return replace(task, state=TaskState(item.get("state", "ASSIGNED")), action_logs=logs)
 
-
-def claim_log(task: HumanTask, claimant: TaskUser, ids: IdGenerator) -> ActionLog:
-    """The CLAIM entry the store writes when `claimant` claims `task` (a seeded claimed task gets one too)."""
-    return ActionLog(ids.new_id(), TaskState.IN_PROGRESS, task.updated_on, LogAction.CLAIM, str(claimant),
-                     assignee=task.assignee, claimant=claimant)

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from mockserver.domain.errors import InvalidRequest
 from mockserver.domain.model import TaskState, UserType
-from mockserver.domain.workflow import WorkflowEngine
+from mockserver.domain.workflows import WorkflowEngine
 from mockserver.scenarios.build import ANONYMOUS
 from mockserver.scenarios.clock import ClockSettings, read_clock
 from mockserver.scenarios.document import Document, JsonPath, render_path

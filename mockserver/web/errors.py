@@ -23,7 +23,7 @@ from mockserver.domain.errors import (
     NotFound,
     TaskNotFound,
 )
-from mockserver.domain.workflow import WorkflowConflict
+from mockserver.domain.workflows import WorkflowConflict
 from mockserver.scenarios import Problem, ScenarioError
 from mockserver.web import wire
 from mockserver.web.spec import RequestInvalid

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from mockserver.domain import HumanTask, Principal, Template, World
-from mockserver.domain.workflow import TaskStatus
+from mockserver.domain.workflows import TaskStatus
 from mockserver.web import wire
 from mockserver.web.routing import Parse, Surface, Wrap
 from mockserver.web.spec import Operation

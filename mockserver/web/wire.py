@@ -26,7 +26,7 @@ from mockserver.domain import (
     UserType,
 )
 from mockserver.domain.store import DEFAULT_PAGE_SIZE
-from mockserver.domain.workflow import TASK_TERMINAL, TaskRun, Workflow, WorkflowDef
+from mockserver.domain.workflows import TASK_TERMINAL, TaskRun, Workflow, WorkflowDef
 
 K = TypeVar("K")
 V = TypeVar("V")

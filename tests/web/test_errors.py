@@ -17,7 +17,7 @@ from mockserver.domain.errors import (
     TaskNotFound,
     TemplateNotFound,
 )
-from mockserver.domain.workflow import WorkflowConflict
+from mockserver.domain.workflows import WorkflowConflict
 from mockserver.scenarios import Problem, ScenarioError
 from mockserver.web.errors import LoadingDisabled, Refused, UnknownScenarioFile, error_reply, status_for
 from mockserver.web.spec import RequestInvalid
