@@ -85,8 +85,9 @@ def test_conductor_mock_serves_the_marked_scenario_and_resets_between_tests(
             owner = conductor_mock.identities.owner
             assert owner.id == "owner-app"
             from mockserver.contract.client import Session, new_http_client
-            session = Session(conductor_mock.base_url, owner, new_http_client())
-            reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
+            with new_http_client() as http:
+                session = Session(conductor_mock.base_url, owner, http)
+                reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
             assert reply.status_code == 200, reply.text
 
         def test_reset_before_each_test(conductor_mock, conductor_server):

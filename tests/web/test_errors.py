@@ -8,16 +8,22 @@ from typing import Any
 import pytest
 
 from mockserver.domain.errors import (
+    AssigneeMismatch,
     ClockBackwards,
     ClockNotManual,
     DomainError,
     ExpiredToken,
     Forbidden,
+    InvalidCredentials,
     InvalidRequest,
+    InvalidToken,
+    InvalidTransition,
+    NotFound,
     TaskNotFound,
     TemplateNotFound,
+    TokenEndpointDisabled,
 )
-from mockserver.domain.workflows import WorkflowConflict
+from mockserver.domain.workflows import WorkflowConflict, WorkflowNotFound
 from mockserver.scenarios import Problem, ScenarioError
 from mockserver.web.errors import LoadingDisabled, Refused, UnknownScenarioFile, error_reply, status_for
 from mockserver.web.spec import RequestInvalid
@@ -88,3 +94,16 @@ def test_refusals_keep_their_extra_fields() -> None:
 def test_an_error_the_table_does_not_know_is_a_bug() -> None:
     assert error_reply(KeyError("x"), "claimTask") is None
     assert status_for(DomainError("unclassified"), "claimTask") == 500
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (TaskNotFound("t-1"), 400), (TemplateNotFound("form", 2), 404), (TokenEndpointDisabled(), 404),
+    (WorkflowNotFound("wf-1"), 404), (NotFound("nothing here"), 404), (InvalidRequest("bad"), 400),
+    (InvalidTransition("t-1", "COMPLETED", "claim", "no"), 400),
+    (AssigneeMismatch("t-1", "bob", "EXTERNAL_USER:ann"), 400),
+    (Forbidden("bob", "claim", "task t-1"), 403), (InvalidCredentials("k"), 401), (InvalidToken("bad token"), 401),
+    (ExpiredToken(), 401), (WorkflowConflict("exists"), 409),
+], ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v))
+def test_every_domain_error_type_has_its_status(error: DomainError, status: int) -> None:
+    assert status_for(error, "claimTask") == status
+    assert body(error)[1]["message"] == error.message
