@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver.contract import rules, world
-from mockserver.contract.client import Session
+from mockserver.contract import provision, rules
 from mockserver.contract.report import Emit, Finding, Result
+from mockserver.contract.sessions import Session
 from mockserver.contract.target import Target
 
 PART = "schemathesis"
@@ -94,15 +94,15 @@ def _fresh_tasks(target: Target, count: int, emit: Emit) -> None:
     and the business checks get something to check. Their names carry the run id."""
     if count <= 0:
         return
-    crowd = world.HumanTaskSpec(assignments=[{"user": f"crowd-{target.run_id}", "userType": "EXTERNAL_GROUP"}],
+    crowd = provision.HumanTaskSpec(assignments=[{"user": f"crowd-{target.run_id}", "userType": "EXTERNAL_GROUP"}],
                                 display_name="Contract fuzzing")
-    specs = [world.HumanTaskSpec(display_name="Contract fuzzing")] * (count - 1) + [crowd]
+    specs = [provision.HumanTaskSpec(display_name="Contract fuzzing")] * (count - 1) + [crowd]
     made = []
     for index, spec in enumerate(specs):
         try:
-            made.append(world.build(target.owner, f"contract_{target.run_id}_fuzz{index}", spec, form=target.form(),
+            made.append(provision.build(target.owner, f"contract_{target.run_id}_fuzz{index}", spec, form=target.form(),
                                     input={"scenario": "fuzz"}, wait_seconds=target.wait_seconds).task_id)
-        except world.SetupFailed as error:
+        except provision.SetupFailed as error:
             emit(f"[{PART}] could not start workflows for the stateful phase to find (it will use what the server "
                  f"already has): {error}")
             return

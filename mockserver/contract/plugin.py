@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.contract.client import Session
-    from mockserver.contract.conformance import Scenario
+    from mockserver.contract.conformance import ConformanceScenario
     from mockserver.contract.identities import Identities
     from mockserver.contract.launcher import MockProcess
     from mockserver.contract.report import Result
+    from mockserver.contract.sessions import Session
     from mockserver.contract.target import Target
 
 GROUP = "conductor"
@@ -177,10 +177,13 @@ class ConductorServer:
         """An API session as one identity (`owner`, `other`, `admin`, `user`, or an identity's name)."""
         return self.target().session(ref)
 
-    def run_scenario(self, scenario: Scenario | Path | str, emit: Callable[[str], None] | None = None) -> Result:
+    def run_scenario(self, scenario: ConformanceScenario | Path | str,
+                     emit: Callable[[str], None] | None = None) -> Result:
         from mockserver.contract import conformance
 
-        loaded = scenario if isinstance(scenario, conformance.Scenario) else conformance.load(Path(scenario))
+        if isinstance(scenario, conformance.ConformanceScenario):
+            return conformance.run_scenario(scenario, self.target(), emit or (lambda line: None))
+        loaded = conformance.load(Path(scenario))
         return conformance.run_scenario(loaded, self.target(), emit or (lambda line: None))
 
     def close(self) -> None:

@@ -12,9 +12,9 @@ import pytest
 
 # Imported here, before any inner run: pytester's in-process runs drop the modules a run imported, and a kit
 # module imported afresh next to a stale one would hold a second copy of the same classes.
-import mockserver.contract.client
 import mockserver.contract.conformance
 import mockserver.contract.report
+import mockserver.contract.sessions
 import mockserver.contract.target  # noqa: F401
 from mockserver.contract.launcher import MockProcess, running_mock
 from tests.contract.conftest import DEFAULT_SCENARIO, MOCK_IDENTITIES, ROOT
@@ -84,7 +84,7 @@ def test_conductor_mock_serves_the_marked_scenario_and_resets_between_tests(
         def test_claim(conductor_mock):
             owner = conductor_mock.identities.owner
             assert owner.id == "owner-app"
-            from mockserver.contract.client import Session, new_http_client
+            from mockserver.contract.sessions import Session, new_http_client
             session = Session(conductor_mock.base_url, owner, new_http_client())
             reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
             assert reply.status_code == 200, reply.text

@@ -197,7 +197,7 @@ def test_the_summary_and_junit_name_rule_request_expected_and_got(tmp_path: Path
 def test_a_session_gets_a_new_token_and_retries_once_when_its_token_expired() -> None:
     import httpx
 
-    from mockserver.contract.client import Session
+    from mockserver.contract.sessions import Session
 
     issued: list[str] = []
     seen: list[str | None] = []
@@ -220,7 +220,7 @@ def test_a_session_gets_a_new_token_and_retries_once_when_its_token_expired() ->
 def test_a_server_in_open_mode_gets_no_token_header() -> None:
     import httpx
 
-    from mockserver.contract.client import Session
+    from mockserver.contract.sessions import Session
 
     def server(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/token":

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.contract import cli, control, runner
+from mockserver.contract import command as cli
+from mockserver.contract import control, runner
 from mockserver.contract.identities import Identities, from_scenario
 from mockserver.contract.launcher import MockProcess, running_mock
 from mockserver.contract.report import Outcome
