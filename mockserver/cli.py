@@ -21,7 +21,7 @@ from mockserver.domain import Seed
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conductor-mock", description="A stateful mock of the Orkes Conductor "
-                                     "human-task API, seeded from YAML scenarios.")
+                                     "human-task API, seeded from YAML scenarios. No COMMAND means serve.")
     parser.add_argument("--version", action="version", version=f"conductor-mock {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="start the mock on a scenario")

@@ -221,7 +221,7 @@ def missing_requirements(scenario: ConformanceScenario, target: Target) -> list[
             missing.append(f"the `id` of identity '{name}'")
         elif attribute == "group" and not identity.groups:
             missing.append(f"a group of identity '{name}' (its `groups:`)")
-    return missing
+    return list(dict.fromkeys(missing))
 
 
 class _Values:

@@ -173,10 +173,11 @@ class _Collector:
         """Say how often each business check applied: a check that never applied checked nothing."""
         counts = ", ".join(f"{name} ×{count}" for name, count in self._applied.items())
         self._emit(f"[{PART}] business checks applied: {counts}")
-        idle = [name for name, count in self._applied.items() if not count and name in _NEEDS_A_CLAIM]
+        idle = [name for name, count in self._applied.items() if not count and name in _NEEDS_A_SUCCESS]
         if idle:
-            self._emit(f"[{PART}] note: {', '.join(idle)} never applied (no claim, release or completion succeeded "
-                       "during this run); the conformance scenarios check those rules deterministically")
+            reasons = "; ".join(f"{name} (no {_NEEDS_A_SUCCESS[name]} succeeded)" for name in idle)
+            self._emit(f"[{PART}] note: never applied during this run: {reasons}; the conformance scenarios "
+                       "check those rules deterministically")
 
     def _result(self, name: str) -> Result:
         if name not in self._results:
@@ -211,8 +212,9 @@ class _Collector:
                        f"({', '.join(dict.fromkeys(f.rule for f in result.findings[before:]))})")
 
 
-_NEEDS_A_CLAIM = (rules.CLAIM_SETS_CLAIMANT, rules.SECOND_CLAIM_REFUSED, rules.RELEASE_CLEARS_CLAIMANT,
-                  rules.COMPLETED_IMMUTABLE)
+# the business checks that only apply after a call of this kind succeeded
+_NEEDS_A_SUCCESS = {rules.CLAIM_SETS_CLAIMANT: "claim", rules.SECOND_CLAIM_REFUSED: "claim",
+                    rules.RELEASE_CLEARS_CLAIMANT: "release", rules.COMPLETED_IMMUTABLE: "completion"}
 
 
 def _finding(rule: str, info: Any, recorder: Any, case_id: str) -> Finding:

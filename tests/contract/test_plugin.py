@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,6 +116,56 @@ def test_conductor_url_points_the_same_tests_at_another_server(
     result = pytester.runpytest(*plugin_args, *url_args(outer_mock))
     # Then it ran against that server (no mock was started for it)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.live
+def test_conductor_url_of_a_mock_needs_no_identities_file(
+        pytester: pytest.Pytester, plugin_args: list[str], outer_mock: MockProcess,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no identities file, no key options, no key in the environment, and a conductor-mock at the URL
+    monkeypatch.delenv("CONDUCTOR_AUTH_KEY", raising=False)
+    monkeypatch.delenv("CONDUCTOR_AUTH_SECRET", raising=False)
+    pytester.makepyfile("""
+        def test_search(conductor_server):
+            assert conductor_server.identities.source.endswith("identities.mock.yaml")
+            reply = conductor_server.session("admin").post("/human/tasks/search", json={"searchType": "ADMIN"})
+            assert reply.status_code == 200 and reply.json()["totalHits"] > 0
+    """)
+    # When the tests run with --conductor-url alone
+    result = pytester.runpytest(*plugin_args, "--conductor-url", outer_mock.base_url)
+    # Then they act as the identities of the mock's default scenario, as `conductor-mock verify` does
+    result.assert_outcomes(passed=1)
+
+
+def test_the_scenario_mark_resolves_from_the_rootdir_and_the_shipped_scenarios(
+        pytester: pytest.Pytester, plugin_args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a project outside this repository (rootdir set by its ini file), with a scenario of its own
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "worlds").mkdir()
+    (pytester.path / "worlds" / "mine.yaml").write_text(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    tests = pytester.mkpydir("suite")
+    (tests / "test_marks.py").write_text(textwrap.dedent("""
+        import pytest
+        from mockserver import resources
+        from mockserver.contract.plugin import _scenario_for
+
+        @pytest.mark.conductor_scenario("scenarios/default.yaml")
+        def test_shipped_by_the_documented_path(request):
+            assert _scenario_for(request) == resources.scenarios_dir() / "default.yaml"
+
+        @pytest.mark.conductor_scenario("default.yaml")
+        def test_shipped_by_name(request):
+            assert _scenario_for(request) == resources.scenarios_dir() / "default.yaml"
+
+        @pytest.mark.conductor_scenario("worlds/mine.yaml")
+        def test_relative_to_the_rootdir(request):
+            assert _scenario_for(request).resolve() == request.config.rootpath / "worlds" / "mine.yaml"
+    """))
+    # When pytest runs from the tests' folder (so neither the working directory nor the test's folder has them)
+    monkeypatch.chdir(tests)
+    result = pytester.runpytest(*plugin_args, "--rootdir", str(pytester.path), str(tests))
+    # Then every mark finds its file
+    result.assert_outcomes(passed=3)
 
 
 @pytest.mark.live

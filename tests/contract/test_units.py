@@ -153,6 +153,30 @@ def test_a_scenario_knows_which_identities_it_needs() -> None:
     assert {"owner", "user", "user.group", "user.id"} <= set(scenario.requirements())
 
 
+def test_a_missing_identity_is_named_once_in_a_skip_reason() -> None:
+    from mockserver.contract.target import Target
+
+    scenario = conformance.load(CONFORMANCE / "claim-conductor-group.yaml")
+    target = Target("http://127.0.0.1:9/api", identities.single("k", "s"))
+    try:
+        missing = conformance.missing_requirements(scenario, target)
+    finally:
+        target.close()
+    assert missing == ["identity 'user'"]
+
+
+def test_the_never_applied_note_names_what_did_not_succeed() -> None:
+    from mockserver.contract import fuzz
+
+    lines: list[str] = []
+    collector = fuzz._Collector(lines.append)
+    collector._applied.update({rules.CLAIM_SETS_CLAIMANT: 4, rules.SECOND_CLAIM_REFUSED: 4})
+    collector.applied_summary()
+    assert lines[-1] == (f"[schemathesis] note: never applied during this run: {rules.COMPLETED_IMMUTABLE} "
+                         f"(no completion succeeded); {rules.RELEASE_CLEARS_CLAIMANT} (no release succeeded); "
+                         "the conformance scenarios check those rules deterministically")
+
+
 # -- selection -------------------------------------------------------------------------------------------
 
 def test_selection_by_part_scenario_and_rule() -> None:
