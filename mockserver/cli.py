@@ -21,7 +21,7 @@ from mockserver.domain import Seed
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conductor-mock", description="A stateful mock of the Orkes Conductor "
-                                     "human-task API, seeded from YAML scenarios.")
+                                     "human-task API, seeded from YAML scenarios. No COMMAND means serve.")
     parser.add_argument("--version", action="version", version=f"conductor-mock {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="start the mock on a scenario")
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate scenario files without starting a server")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     add_control_command(commands)
-    from mockserver.contract import cli as contract_cli
+    from mockserver.contract import command as contract_cli
 
     contract_cli.add_arguments(commands.add_parser("verify", help="check that a server (this mock, or real Orkes) "
                                                    "honours the human-task contract"))
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         arguments.insert(0, "serve")  # `python -m mockserver --port 9090` serves, like `make serve`
     args = _parser().parse_args(arguments)
     if args.command == "verify":
-        from mockserver.contract import cli as contract_cli
+        from mockserver.contract import command as contract_cli
 
         return contract_cli.run(args)
     if args.command == "control":

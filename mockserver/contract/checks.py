@@ -21,7 +21,7 @@ import schemathesis
 from schemathesis import APIOperation, Case, CheckContext, Response
 
 from mockserver.contract import rules
-from mockserver.contract.client import segment
+from mockserver.contract.sessions import segment
 
 CLAIMS = frozenset({"assignAndClaim", "claimTask"})
 FOLLOW_UP_TIMEOUT = 30.0

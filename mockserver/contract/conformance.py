@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.contract import matchers, rules
-from mockserver.contract.client import Exchange, Session, segment
+from mockserver.contract.provision import HumanTaskSpec, SetupFailed, World, build
 from mockserver.contract.report import Emit, Finding, Result
+from mockserver.contract.sessions import Exchange, Session, segment
 from mockserver.contract.target import Target
-from mockserver.contract.world import HumanTaskSpec, SetupFailed, World, build
 
 PART = "conformance"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\.(id|group))?\}")
@@ -71,7 +71,7 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class Scenario:
+class ConformanceScenario:
     name: str
     description: str
     path: Path | None
@@ -110,11 +110,11 @@ def discover(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("identities"))
 
 
-def load_all(paths: Iterable[Path]) -> list[Scenario]:
+def load_all(paths: Iterable[Path]) -> list[ConformanceScenario]:
     return [load(path) for path in paths]
 
 
-def load(path: Path) -> Scenario:
+def load(path: Path) -> ConformanceScenario:
     import yaml
 
     try:
@@ -126,7 +126,7 @@ def load(path: Path) -> Scenario:
     return parse(data, name=path.stem, path=path)
 
 
-def parse(data: Any, *, name: str, path: Path | None = None) -> Scenario:
+def parse(data: Any, *, name: str, path: Path | None = None) -> ConformanceScenario:
     where = str(path) if path else name
     doc = _mapping(data, where, _SCENARIO_KEYS)
     if not isinstance(doc.get("steps"), list) or not doc["steps"]:
@@ -141,7 +141,7 @@ def parse(data: Any, *, name: str, path: Path | None = None) -> Scenario:
     needs = doc.get("needs") or []
     if not isinstance(needs, list):
         raise ScenarioFormatError(f"{where}: needs: expected a list of identity references")
-    return Scenario(str(doc.get("name") or name), str(doc.get("description") or "").strip(), path, steps,
+    return ConformanceScenario(str(doc.get("name") or name), str(doc.get("description") or "").strip(), path, steps,
                     workflow, {str(k): str(v) for k, v in variables.items()}, tuple(str(n) for n in needs))
 
 
@@ -209,7 +209,7 @@ def _strings(value: Any) -> Iterable[str]:
 
 # -- running ---------------------------------------------------------------------------------------------
 
-def missing_requirements(scenario: Scenario, target: Target) -> list[str]:
+def missing_requirements(scenario: ConformanceScenario, target: Target) -> list[str]:
     """What the scenario needs that `target.identities` lacks, as sentences."""
     missing = []
     for ref in scenario.requirements():
@@ -221,13 +221,13 @@ def missing_requirements(scenario: Scenario, target: Target) -> list[str]:
             missing.append(f"the `id` of identity '{name}'")
         elif attribute == "group" and not identity.groups:
             missing.append(f"a group of identity '{name}' (its `groups:`)")
-    return missing
+    return list(dict.fromkeys(missing))
 
 
 class _Values:
     """The `${...}` values of one scenario run."""
 
-    def __init__(self, scenario: Scenario, target: Target) -> None:
+    def __init__(self, scenario: ConformanceScenario, target: Target) -> None:
         self._target = target
         self.values: dict[str, str] = {"run": target.run_id, "scenario": scenario.name}
         for key, value in scenario.vars.items():
@@ -260,11 +260,11 @@ class _Values:
         return value
 
 
-def run_all(scenarios: Iterable[Scenario], target: Target, emit: Emit) -> list[Result]:
+def run_all(scenarios: Iterable[ConformanceScenario], target: Target, emit: Emit) -> list[Result]:
     return [run_scenario(scenario, target, emit) for scenario in scenarios]
 
 
-def run_scenario(scenario: Scenario, target: Target, emit: Emit) -> Result:
+def run_scenario(scenario: ConformanceScenario, target: Target, emit: Emit) -> Result:
     started = time.monotonic()
     result = Result(PART, scenario.name)
     missing = missing_requirements(scenario, target)
@@ -299,7 +299,7 @@ def run_scenario(scenario: Scenario, target: Target, emit: Emit) -> Result:
     return result
 
 
-def _build(scenario: Scenario, target: Target, values: _Values) -> World:
+def _build(scenario: ConformanceScenario, target: Target, values: _Values) -> World:
     spec = values.deep(dict(scenario.workflow or {}))
     task = HumanTaskSpec(assignments=spec.get("assignments") or [],
                          completion_strategy=str(spec.get("completionStrategy", "LEAVE_OPEN")),

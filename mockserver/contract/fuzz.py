@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver.contract import rules, world
-from mockserver.contract.client import Session
+from mockserver.contract import provision, rules
 from mockserver.contract.report import Emit, Finding, Result
+from mockserver.contract.sessions import Session
 from mockserver.contract.target import Target
 
 PART = "schemathesis"
@@ -94,15 +94,15 @@ def _fresh_tasks(target: Target, count: int, emit: Emit) -> None:
     and the business checks get something to check. Their names carry the run id."""
     if count <= 0:
         return
-    crowd = world.HumanTaskSpec(assignments=[{"user": f"crowd-{target.run_id}", "userType": "EXTERNAL_GROUP"}],
+    crowd = provision.HumanTaskSpec(assignments=[{"user": f"crowd-{target.run_id}", "userType": "EXTERNAL_GROUP"}],
                                 display_name="Contract fuzzing")
-    specs = [world.HumanTaskSpec(display_name="Contract fuzzing")] * (count - 1) + [crowd]
+    specs = [provision.HumanTaskSpec(display_name="Contract fuzzing")] * (count - 1) + [crowd]
     made = []
     for index, spec in enumerate(specs):
         try:
-            made.append(world.build(target.owner, f"contract_{target.run_id}_fuzz{index}", spec, form=target.form(),
+            made.append(provision.build(target.owner, f"contract_{target.run_id}_fuzz{index}", spec, form=target.form(),
                                     input={"scenario": "fuzz"}, wait_seconds=target.wait_seconds).task_id)
-        except world.SetupFailed as error:
+        except provision.SetupFailed as error:
             emit(f"[{PART}] could not start workflows for the stateful phase to find (it will use what the server "
                  f"already has): {error}")
             return
@@ -173,10 +173,11 @@ class _Collector:
         """Say how often each business check applied: a check that never applied checked nothing."""
         counts = ", ".join(f"{name} ×{count}" for name, count in self._applied.items())
         self._emit(f"[{PART}] business checks applied: {counts}")
-        idle = [name for name, count in self._applied.items() if not count and name in _NEEDS_A_CLAIM]
+        idle = [name for name, count in self._applied.items() if not count and name in _NEEDS_A_SUCCESS]
         if idle:
-            self._emit(f"[{PART}] note: {', '.join(idle)} never applied (no claim, release or completion succeeded "
-                       "during this run); the conformance scenarios check those rules deterministically")
+            reasons = "; ".join(f"{name} (no {_NEEDS_A_SUCCESS[name]} succeeded)" for name in idle)
+            self._emit(f"[{PART}] note: never applied during this run: {reasons}; the conformance scenarios "
+                       "check those rules deterministically")
 
     def _result(self, name: str) -> Result:
         if name not in self._results:
@@ -211,8 +212,9 @@ class _Collector:
                        f"({', '.join(dict.fromkeys(f.rule for f in result.findings[before:]))})")
 
 
-_NEEDS_A_CLAIM = (rules.CLAIM_SETS_CLAIMANT, rules.SECOND_CLAIM_REFUSED, rules.RELEASE_CLEARS_CLAIMANT,
-                  rules.COMPLETED_IMMUTABLE)
+# the business checks that only apply after a call of this kind succeeded
+_NEEDS_A_SUCCESS = {rules.CLAIM_SETS_CLAIMANT: "claim", rules.SECOND_CLAIM_REFUSED: "claim",
+                    rules.RELEASE_CLEARS_CLAIMANT: "release", rules.COMPLETED_IMMUTABLE: "completion"}
 
 
 def _finding(rule: str, info: Any, recorder: Any, case_id: str) -> Finding:

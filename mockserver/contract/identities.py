@@ -247,3 +247,24 @@ def from_scenario(path: Path) -> Identities:
         found.insert(0, Identity(promoted.name, Role.OWNER, promoted.key_id, promoted.key_secret, None, promoted.id,
                                  promoted.groups))
     return Identities(tuple(found), source=f"scenario {path.name}")
+
+
+def mock_identities(base_url: str, *, timeout: float = 10.0) -> Path | None:
+    """The shipped identities of the mock's default scenario, when `base_url` is a conductor-mock whose
+    default-scenario keys work: so that `verify --base-url http://127.0.0.1:8080/api` against `make serve`, and
+    `pytest --conductor-url` against it, need no credentials. None for any other server."""
+    import httpx
+
+    from mockserver import resources
+
+    root = base_url.removesuffix("/").removesuffix("/api")
+    path = resources.scenarios_dir() / "conformance" / "identities.mock.yaml"
+    try:
+        if httpx.get(f"{root}/_mock/version", timeout=timeout).status_code != 200 or not path.exists():
+            return None
+        owner = load(path).members[0]
+        reply = httpx.post(f"{base_url}/token", json={"keyId": owner.key_id, "keySecret": owner.key_secret},
+                           timeout=timeout)
+    except (httpx.HTTPError, IdentityError, AttributeError, IndexError):
+        return None
+    return path if reply.status_code == 200 else None

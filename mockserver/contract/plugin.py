@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockserver.contract.client import Session
-    from mockserver.contract.conformance import Scenario
+    from mockserver.contract.conformance import ConformanceScenario
     from mockserver.contract.identities import Identities
     from mockserver.contract.launcher import MockProcess
     from mockserver.contract.report import Result
+    from mockserver.contract.sessions import Session
     from mockserver.contract.target import Target
 
 GROUP = "conductor"
@@ -123,17 +123,24 @@ def _conductor_mock_pool() -> Iterator[_MockPool]:
 def _scenario_for(request: pytest.FixtureRequest) -> Path:
     marker = request.node.get_closest_marker(SCENARIO_MARK)
     if marker is not None and marker.args:
-        chosen = Path(str(marker.args[0]))
-        base = Path(str(request.node.path)).parent
-        for candidate in (chosen, base / chosen, _shipped_scenarios() / chosen):
-            if candidate.is_file():
-                return candidate
-        raise pytest.UsageError(f"@pytest.mark.{SCENARIO_MARK}({str(chosen)!r}): no such file (looked relative to "
-                                f"the working directory, {base} and {_shipped_scenarios()})")
+        return _marked_scenario(Path(str(marker.args[0])), request)
     option = request.config.getoption(SCENARIO_OPTION)
     if option:
         return Path(option)
     return _shipped_scenarios() / "default.yaml"
+
+
+def _marked_scenario(chosen: Path, request: pytest.FixtureRequest) -> Path:
+    """A marked path, relative to the working directory, the test's folder or the rootdir; else a shipped
+    scenario by name (`scenarios/default.yaml` and `default.yaml` both name the shipped default)."""
+    base = Path(str(request.node.path)).parent
+    rootdir = Path(str(request.config.rootpath))
+    shipped = _shipped_scenarios()
+    for candidate in (chosen, base / chosen, rootdir / chosen, shipped / chosen, shipped / chosen.name):
+        if candidate.is_file():
+            return candidate
+    raise pytest.UsageError(f"@pytest.mark.{SCENARIO_MARK}({str(chosen)!r}): no such file (looked relative to the "
+                            f"working directory, {base}, {rootdir}, and among the shipped scenarios in {shipped})")
 
 
 def _shipped_scenarios() -> Path:
@@ -177,10 +184,13 @@ class ConductorServer:
         """An API session as one identity (`owner`, `other`, `admin`, `user`, or an identity's name)."""
         return self.target().session(ref)
 
-    def run_scenario(self, scenario: Scenario | Path | str, emit: Callable[[str], None] | None = None) -> Result:
+    def run_scenario(self, scenario: ConformanceScenario | Path | str,
+                     emit: Callable[[str], None] | None = None) -> Result:
         from mockserver.contract import conformance
 
-        loaded = scenario if isinstance(scenario, conformance.Scenario) else conformance.load(Path(scenario))
+        if isinstance(scenario, conformance.ConformanceScenario):
+            return conformance.run_scenario(scenario, self.target(), emit or (lambda line: None))
+        loaded = conformance.load(Path(scenario))
         return conformance.run_scenario(loaded, self.target(), emit or (lambda line: None))
 
     def close(self) -> None:
@@ -194,7 +204,8 @@ def conductor_server(request: pytest.FixtureRequest) -> Iterator[ConductorServer
     """The server of `--conductor-url` (with its identities), or else the `conductor_mock`."""
     url = request.config.getoption(URL_OPTION)
     if url:
-        server = ConductorServer(_api_root(url), _configured_identities(request.config))
+        base_url = _api_root(url)
+        server = ConductorServer(base_url, _configured_identities(request.config, base_url))
     else:
         mock: ConductorMock = request.getfixturevalue("conductor_mock")
         server = ConductorServer(mock.base_url, mock.identities, mock)
@@ -208,15 +219,21 @@ def _api_root(url: str) -> str:
     return api_root(url)
 
 
-def _configured_identities(config: pytest.Config) -> Identities:
+def _configured_identities(config: pytest.Config, base_url: str) -> Identities:
+    """The identities file, else the key options (or environment), else, when the server is a conductor-mock,
+    the identities of its default scenario (as `conductor-mock verify` does), else no credentials."""
     from mockserver.contract import identities
 
     try:
         path = config.getoption(IDENTITIES_OPTION)
         if path:
             return identities.load(Path(path))
-        return identities.single(config.getoption(KEY_ID_OPTION), config.getoption(KEY_SECRET_OPTION),
-                                 environ=os.environ)
+        given = identities.single(config.getoption(KEY_ID_OPTION), config.getoption(KEY_SECRET_OPTION),
+                                  environ=os.environ)
+        if any(member.has_credentials for member in given.members):
+            return given
+        found = identities.mock_identities(base_url)
+        return identities.load(found) if found is not None else given
     except identities.IdentityError as error:
         raise pytest.UsageError(str(error)) from None
 

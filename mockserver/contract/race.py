@@ -15,10 +15,10 @@ from collections import Counter
 import httpx
 
 from mockserver.contract import rules
-from mockserver.contract.client import Exchange, segment
+from mockserver.contract.provision import HumanTaskSpec, SetupFailed, build
 from mockserver.contract.report import Emit, Finding, Result
+from mockserver.contract.sessions import Exchange, segment
 from mockserver.contract.target import Target
-from mockserver.contract.world import HumanTaskSpec, SetupFailed, build
 
 PART = "race"
 NAME = "concurrent-claims"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockserver.contract import conformance, rules
-from mockserver.contract.conformance import Scenario
+from mockserver.contract.conformance import ConformanceScenario
 from mockserver.contract.identities import Identities
 from mockserver.contract.report import Emit, Report, Result
 from mockserver.contract.target import Target, new_run_id
@@ -47,11 +47,11 @@ class Plan:
     """What a selection runs: parts, the conformance scenarios, and the business checks schemathesis runs."""
 
     parts: tuple[str, ...]
-    scenarios: tuple[Scenario, ...]
+    scenarios: tuple[ConformanceScenario, ...]
     checks: tuple[str, ...]
 
 
-def plan(select: Sequence[str], scenarios: Sequence[Scenario]) -> Plan:
+def plan(select: Sequence[str], scenarios: Sequence[ConformanceScenario]) -> Plan:
     """Tokens are part names, scenario names or rule names; no token runs everything. A scenario or one of
     its rules selects that scenario; a business check selects schemathesis with only the named checks; the
     race rule selects the race."""

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from mockserver.contract import world
-from mockserver.contract.client import Session, new_http_client
+from mockserver.contract import provision
 from mockserver.contract.identities import Identities, Identity, Role
+from mockserver.contract.sessions import Session, new_http_client
 
 
 def new_run_id() -> str:
@@ -60,9 +60,9 @@ class Target:
         if cached is not None:
             return cached[0]
         name = f"contract_form_{self.run_id}"
-        saved = world.register_form(self.owner, name)
+        saved = provision.register_form(self.owner, name)
         if not 200 <= saved.status < 300 and self.identities.first(Role.ADMIN) is not None:
-            saved = world.register_form(self.session("admin"), name)
+            saved = provision.register_form(self.session("admin"), name)
         result = name if 200 <= saved.status < 300 else None
         with self._lock:
             self._form = (result,)

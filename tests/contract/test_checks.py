@@ -14,10 +14,10 @@ import pytest
 
 from mockserver import resources
 from mockserver.contract import checks
-from mockserver.contract.client import Session
 from mockserver.contract.identities import Identities
 from mockserver.contract.launcher import MockProcess, running_mock
-from mockserver.contract.world import HumanTaskSpec, build
+from mockserver.contract.provision import HumanTaskSpec, build
+from mockserver.contract.sessions import Session
 from tests.contract.conftest import DEFAULT_SCENARIO, ROOT, broken_command
 
 Check = Callable[..., Any]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +13,9 @@ import pytest
 
 # Imported here, before any inner run: pytester's in-process runs drop the modules a run imported, and a kit
 # module imported afresh next to a stale one would hold a second copy of the same classes.
-import mockserver.contract.client
 import mockserver.contract.conformance
 import mockserver.contract.report
+import mockserver.contract.sessions
 import mockserver.contract.target  # noqa: F401
 from mockserver.contract.launcher import MockProcess, running_mock
 from tests.contract.conftest import DEFAULT_SCENARIO, MOCK_IDENTITIES, ROOT
@@ -84,7 +85,7 @@ def test_conductor_mock_serves_the_marked_scenario_and_resets_between_tests(
         def test_claim(conductor_mock):
             owner = conductor_mock.identities.owner
             assert owner.id == "owner-app"
-            from mockserver.contract.client import Session, new_http_client
+            from mockserver.contract.sessions import Session, new_http_client
             with new_http_client() as http:
                 session = Session(conductor_mock.base_url, owner, http)
                 reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
@@ -116,6 +117,56 @@ def test_conductor_url_points_the_same_tests_at_another_server(
     result = pytester.runpytest(*plugin_args, *url_args(outer_mock))
     # Then it ran against that server (no mock was started for it)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.live
+def test_conductor_url_of_a_mock_needs_no_identities_file(
+        pytester: pytest.Pytester, plugin_args: list[str], outer_mock: MockProcess,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no identities file, no key options, no key in the environment, and a conductor-mock at the URL
+    monkeypatch.delenv("CONDUCTOR_AUTH_KEY", raising=False)
+    monkeypatch.delenv("CONDUCTOR_AUTH_SECRET", raising=False)
+    pytester.makepyfile("""
+        def test_search(conductor_server):
+            assert conductor_server.identities.source.endswith("identities.mock.yaml")
+            reply = conductor_server.session("admin").post("/human/tasks/search", json={"searchType": "ADMIN"})
+            assert reply.status_code == 200 and reply.json()["totalHits"] > 0
+    """)
+    # When the tests run with --conductor-url alone
+    result = pytester.runpytest(*plugin_args, "--conductor-url", outer_mock.base_url)
+    # Then they act as the identities of the mock's default scenario, as `conductor-mock verify` does
+    result.assert_outcomes(passed=1)
+
+
+def test_the_scenario_mark_resolves_from_the_rootdir_and_the_shipped_scenarios(
+        pytester: pytest.Pytester, plugin_args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a project outside this repository (rootdir set by its ini file), with a scenario of its own
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "worlds").mkdir()
+    (pytester.path / "worlds" / "mine.yaml").write_text(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    tests = pytester.mkpydir("suite")
+    (tests / "test_marks.py").write_text(textwrap.dedent("""
+        import pytest
+        from mockserver import resources
+        from mockserver.contract.plugin import _scenario_for
+
+        @pytest.mark.conductor_scenario("scenarios/default.yaml")
+        def test_shipped_by_the_documented_path(request):
+            assert _scenario_for(request) == resources.scenarios_dir() / "default.yaml"
+
+        @pytest.mark.conductor_scenario("default.yaml")
+        def test_shipped_by_name(request):
+            assert _scenario_for(request) == resources.scenarios_dir() / "default.yaml"
+
+        @pytest.mark.conductor_scenario("worlds/mine.yaml")
+        def test_relative_to_the_rootdir(request):
+            assert _scenario_for(request).resolve() == request.config.rootpath / "worlds" / "mine.yaml"
+    """))
+    # When pytest runs from the tests' folder (so neither the working directory nor the test's folder has them)
+    monkeypatch.chdir(tests)
+    result = pytester.runpytest(*plugin_args, "--rootdir", str(pytester.path), str(tests))
+    # Then every mark finds its file
+    result.assert_outcomes(passed=3)
 
 
 @pytest.mark.live

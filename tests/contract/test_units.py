@@ -153,6 +153,30 @@ def test_a_scenario_knows_which_identities_it_needs() -> None:
     assert {"owner", "user", "user.group", "user.id"} <= set(scenario.requirements())
 
 
+def test_a_missing_identity_is_named_once_in_a_skip_reason() -> None:
+    from mockserver.contract.target import Target
+
+    scenario = conformance.load(CONFORMANCE / "claim-conductor-group.yaml")
+    target = Target("http://127.0.0.1:9/api", identities.single("k", "s"))
+    try:
+        missing = conformance.missing_requirements(scenario, target)
+    finally:
+        target.close()
+    assert missing == ["identity 'user'"]
+
+
+def test_the_never_applied_note_names_what_did_not_succeed() -> None:
+    from mockserver.contract import fuzz
+
+    lines: list[str] = []
+    collector = fuzz._Collector(lines.append)
+    collector._applied.update({rules.CLAIM_SETS_CLAIMANT: 4, rules.SECOND_CLAIM_REFUSED: 4})
+    collector.applied_summary()
+    assert lines[-1] == (f"[schemathesis] note: never applied during this run: {rules.COMPLETED_IMMUTABLE} "
+                         f"(no completion succeeded); {rules.RELEASE_CLEARS_CLAIMANT} (no release succeeded); "
+                         "the conformance scenarios check those rules deterministically")
+
+
 # -- selection -------------------------------------------------------------------------------------------
 
 def test_selection_by_part_scenario_and_rule() -> None:
@@ -197,7 +221,7 @@ def test_the_summary_and_junit_name_rule_request_expected_and_got(tmp_path: Path
 def test_a_session_gets_a_new_token_and_retries_once_when_its_token_expired() -> None:
     import httpx
 
-    from mockserver.contract.client import Session
+    from mockserver.contract.sessions import Session
 
     issued: list[str] = []
     seen: list[str | None] = []
@@ -220,7 +244,7 @@ def test_a_session_gets_a_new_token_and_retries_once_when_its_token_expired() ->
 def test_a_server_in_open_mode_gets_no_token_header() -> None:
     import httpx
 
-    from mockserver.contract.client import Session
+    from mockserver.contract.sessions import Session
 
     def server(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/token":

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.contract import cli, control, runner
+from mockserver.contract import command as cli
+from mockserver.contract import control, runner
+from mockserver.contract import identities as ids
 from mockserver.contract.identities import Identities, from_scenario
 from mockserver.contract.launcher import MockProcess, running_mock
 from mockserver.contract.report import Outcome
@@ -25,9 +27,12 @@ def test_verify_passes_against_the_mock(fresh_mock: MockProcess, tmp_path: Path)
     junit = tmp_path / "verify.xml"
     command = [sys.executable, "-m", "mockserver", "verify", "--base-url", fresh_mock.base_url,
                "--identities", str(MOCK_IDENTITIES), "--seed", "4", "--max-examples", "5", "--junit-xml", str(junit)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    work = tmp_path / "work"  # a folder of the user's: verify leaves nothing in it (no .hypothesis/)
+    work.mkdir()
+    done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
+    assert list(work.iterdir()) == []
     for progress in ("[schemathesis] phase stateful: success", "[conformance] claim-in-progress", "PASSED",
                      "[race] 1 × 200, 31 × 400: PASS"):
         assert progress in output, output
@@ -106,7 +111,7 @@ def test_no_credentials_for_a_server_that_wants_them_is_said_at_once(fresh_mock:
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONDUCTOR_AUTH_KEY", raising=False)
     monkeypatch.delenv("CONDUCTOR_AUTH_SECRET", raising=False)
-    monkeypatch.setattr(cli, "_mock_identities", lambda base_url: None)  # as a real server: no default keys to use
+    monkeypatch.setattr(ids, "mock_identities", lambda base_url: None)  # as a real server: no default keys to use
     status, output = run_cli("--base-url", fresh_mock.base_url)
     assert status == cli.EXIT_USAGE
     assert "wants credentials" in output and "identities.mock.yaml" in output

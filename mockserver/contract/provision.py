@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.contract.client import Exchange, Session, segment
+from mockserver.contract.sessions import Exchange, Session, segment
 
 HUMAN_REF = "human_ref"
 FORM_SCHEMA = {

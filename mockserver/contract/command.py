@@ -5,21 +5,32 @@
     conductor-mock verify --base-url URL --key-id ID --key-secret SECRET     (one identity: the owner)
 
 Exit status: 0 when everything selected passed (skips allowed), 1 when a rule is broken or a check could not
-run, 2 for a usage problem (bad options, identities file, selection, or a server that cannot be reached).
+run, 2 for a usage problem (bad options, identities file, selection, a server that cannot be reached, or the
+kit's own dependencies missing: `pip install 'conductor-mock[contract]'`).
+
+Hypothesis keeps its files (example database, caches) in a temporary folder removed after the run, not in the
+working directory, unless `HYPOTHESIS_STORAGE_DIRECTORY` says where.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import importlib
+import os
 import re
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 from mockserver.contract import identities as ids
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# what `verify` imports beyond the default install: the `contract` extra
+CONTRACT_MODULES = ("httpx", "schemathesis", "hypothesis")
 
 
 class UsageError(ValueError):
@@ -68,14 +79,52 @@ def load_identities(args: argparse.Namespace) -> ids.Identities:
     return ids.single(args.key_id, args.key_secret)
 
 
+def missing_modules() -> list[str]:
+    """The modules of the `contract` extra that cannot be imported."""
+    missing = []
+    for name in CONTRACT_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `verify` for parsed arguments; returns the exit status."""
+    stream = out or sys.stdout
+    missing = missing_modules()
+    if missing:
+        print(f"conductor-mock verify: the contract kit needs packages that are not installed ({', '.join(missing)})."
+              " Install them with: pip install 'conductor-mock[contract]'", file=stream)
+        return EXIT_USAGE
+    with _scratch_hypothesis_storage():
+        return _verify(args, stream)
+
+
+@contextlib.contextmanager
+def _scratch_hypothesis_storage() -> Iterator[None]:
+    """Hypothesis writes `.hypothesis/` into the working directory by default: use a temporary one instead."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory", None)  # set by an enclosing pytest, maybe
+    with tempfile.TemporaryDirectory(prefix="conductor-mock-hypothesis-") as scratch:
+        configuration.set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(before)
+
+
+def _verify(args: argparse.Namespace, stream: TextIO) -> int:
     from mockserver.contract import runner
     from mockserver.contract.conformance import ScenarioFormatError
     from mockserver.contract.report import printer
     from mockserver.contract.target import api_root, new_run_id
 
-    stream = out or sys.stdout
     emit = printer(stream)
     try:
         who = load_identities(args)
@@ -85,7 +134,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             wait_seconds=args.wait, seed=runner.new_seed() if args.seed is None else args.seed,
             run_id=new_run_id() if args.run_id is None else _run_id(args.run_id))
         problem = _unreachable(options.base_url) or _needs_credentials(options.base_url, who)
-        fallback = _mock_identities(options.base_url) if problem and args.identities is None else None
+        fallback = ids.mock_identities(options.base_url) if problem and args.identities is None else None
         if fallback is not None:
             emit(f"conductor-mock verify: no credentials given and {options.base_url} is a conductor-mock: using the "
                  f"identities of its default scenario ({fallback})")
@@ -131,26 +180,6 @@ def _unreachable(base_url: str) -> str | None:
     except httpx.HTTPError as error:
         return f"cannot reach {base_url}: {type(error).__name__}: {error}"
     return None
-
-
-def _mock_identities(base_url: str) -> Path | None:
-    """The shipped identities of the default scenario, when `base_url` is a conductor-mock whose default-scenario
-    keys work: so that `verify --base-url http://127.0.0.1:8080/api` against `make serve` needs no options."""
-    import httpx
-
-    from mockserver import resources
-
-    root = base_url.removesuffix("/").removesuffix("/api")
-    path = resources.scenarios_dir() / "conformance" / "identities.mock.yaml"
-    try:
-        if httpx.get(f"{root}/_mock/version", timeout=10.0).status_code != 200 or not path.exists():
-            return None
-        owner = ids.load(path).members[0]
-        reply = httpx.post(f"{base_url}/token", json={"keyId": owner.key_id, "keySecret": owner.key_secret},
-                           timeout=10.0)
-    except (httpx.HTTPError, ids.IdentityError, AttributeError, IndexError):
-        return None
-    return path if reply.status_code == 200 else None
 
 
 def _needs_credentials(base_url: str, who: ids.Identities) -> str | None:
