@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,8 @@ def token(client: TestClient, base: str, who: str = "owner") -> str:
 
 def call(client: TestClient, base: str, method: str, path: str, who: str = "owner", **kwargs: Any) -> httpx.Response:
     headers = {"X-Authorization": token(client, base, who)}
-    return client.request(method, f"{base}/api{path}", headers=headers, **kwargs)
+    reply: httpx.Response = client.request(method, f"{base}/api{path}", headers=headers, **kwargs)
+    return reply
 
 
 def claim(client: TestClient, base: str, task_id: str = "ext") -> httpx.Response:
@@ -208,7 +209,7 @@ async def _post_in_chunks(app: Starlette, path: str, token_value: str, chunks: l
 
     reply: dict[str, Any] = {}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             reply["status"] = message["status"]
         elif message["type"] == "http.response.body":
