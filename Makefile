@@ -45,6 +45,7 @@ lint: install
 bench: install
 	bash bench/install.sh
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/namespaces.py
 
 clean:
 	rm -rf $(VENV) .sdk .mypy_cache .ruff_cache .pytest_cache

@@ -5,6 +5,10 @@ world factory (clock, ids), the handlers, the control plane and the wrapper of e
     prepare(path, ...)          a validated scenario and a factory of its world (raises `ScenarioError`)
     create_app(build, ...)      the app over any world factory
 
+Every world lives in a namespace (`mockserver.control.namespaces`): the app holds one `Namespaces` registry,
+which makes a namespace on first use with the same factory a reset uses, and the router's `NamespacePrefix`
+resolves each call's namespace through it.
+
 Above web/ and control/: it may import every package of mockserver but the contract kit; nothing imports it
 but the CLI and tests.
 """
@@ -13,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,13 +37,14 @@ from mockserver import generate, resources
 from mockserver.control.api import control_surface, with_faults
 from mockserver.control.faults import FaultRule
 from mockserver.control.journal import DEFAULT_CAPACITY
+from mockserver.control.namespaces import DEFAULT, DEFAULT_IDLE_S, DEFAULT_MAX, Namespaces
 from mockserver.control.plane import ControlPlane, ControlSettings
 from mockserver.domain import Clock, IdGenerator, ManualClock, SequentialIds, SystemClock, World
 from mockserver.domain.clock import FlowingClock
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import api_surface
-from mockserver.web.routing import routes_from_spec
+from mockserver.web.routing import NamespacePrefix, namespace_of, routes_from_spec
 from mockserver.web.spec import compile_operations
 from mockserver.web.state import MockState
 
@@ -64,12 +72,25 @@ class _CountedIds:
         return self._ids.new_id()
 
 
+class _Salted:
+    """Another generator's ids, the first one (a world's token signing secret: `TokenService` draws it first)
+    prefixed with the namespace, so a token of one namespace is refused (401) in another."""
+
+    def __init__(self, ids: IdGenerator, salt: str) -> None:
+        self._ids, self._salt = ids, salt
+
+    def new_id(self) -> str:
+        salt, self._salt = self._salt, ""
+        return f"{salt}{self._ids.new_id()}"
+
+
 @dataclass(frozen=True)
 class Loaded:
     scenario: Scenario
     clock: Clock
-    build: Callable[[], World]
+    build: Callable[[], World]  # the world of the default namespace
     faults: tuple[FaultRule, ...] = ()  # the scenario's `faults:` block, armed by the control plane
+    build_in: Callable[[str], World] | None = None  # the world of a namespace, by name
 
 
 def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0) -> Loaded:
@@ -85,21 +106,24 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
     if generated:
         gc.freeze()  # they live as long as the process: keep the garbage collector from walking them again and again
 
-    def build() -> World:
-        ids, fresh = SequentialIds(id_seed), make_clock(first.clock)  # a reset starts the clock over too
+    def build(namespace: str = DEFAULT) -> World:
+        ids: IdGenerator = SequentialIds(id_seed)
+        fresh = make_clock(first.clock)  # a reset starts the clock over too
         if first.clock.start_ms is not None:  # same text, seed and start: the same Seed, so skip parsing (~90% of
             for _ in range(counted.count):    # a reset); draw the ids the load drew, so the token secret matches
                 ids.new_id()
             seed = first.seed
         else:  # defaults depend on the time of loading
             seed = load_scenario(path, ids=ids, now_ms=fresh.now_ms(), text=source).seed
+        if namespace != DEFAULT:
+            ids = _Salted(ids, f"{namespace}/")
         world = World(seed, clock=fresh, ids=ids)
         if generated:  # into the store, not the seed: the workflow engine would adopt each one (~2 KB, ~13 µs)
             world.tasks.replace_all((*generated, *world.tasks.all()))
             world.workflows.track(generated)
         return world
 
-    return Loaded(first, clock, build, first.faults)
+    return Loaded(first, clock, build, first.faults, build)
 
 
 @dataclass(frozen=True)
@@ -107,9 +131,12 @@ class Loader:
     """The control plane's scenario loader (`ScenarioLoader`): scenarios it loads get the server's id seed."""
 
     id_seed: int = 0
+    namespace: str = DEFAULT  # the worlds it builds are this namespace's
 
     def load(self, source: Path, text: str) -> Loaded:
-        return prepare(source, id_seed=self.id_seed, text=text)
+        loaded = prepare(source, id_seed=self.id_seed, text=text)
+        assert loaded.build_in is not None
+        return dataclasses.replace(loaded, build=functools.partial(loaded.build_in, self.namespace))
 
 
 def control_settings(loaded: Loaded, *, id_seed: int = 0, journal_size: int = DEFAULT_CAPACITY,
@@ -128,18 +155,22 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, f"Internal error: {type(exc).__name__}: this is a conductor-mock bug")
 
 
-def _clock_loop(state: MockState, interval_s: float) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """With the system clock, SLAs and timeouts fire on their own: look for due timers every `interval_s`."""
+def _clock_loop(namespaces: Namespaces, interval_s: float) -> Callable[[Starlette],
+                                                                       AbstractAsyncContextManager[None]]:
+    """With the system clock, SLAs and timeouts fire on their own: look for due timers every `interval_s`, in every
+    namespace; and evict the idle namespaces."""
 
     async def tick() -> None:
         while True:
             await asyncio.sleep(interval_s)
-            world = state.world
-            if not isinstance(world.clock, ManualClock):  # a manual clock moves only when told to
-                try:
-                    world.fire_due()
-                except Exception:  # a bug must not stop the clock
-                    log.exception("firing due timers failed")
+            namespaces.evict_idle()
+            for name, plane in namespaces.planes():
+                world = plane.world
+                if not isinstance(world.clock, ManualClock):  # a manual clock moves only when told to
+                    try:
+                        world.fire_due()
+                    except Exception:  # a bug must not stop the clock
+                        log.exception("firing due timers failed in namespace %s", name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -154,25 +185,58 @@ def _clock_loop(state: MockState, interval_s: float) -> Callable[[Starlette], Ab
     return lifespan
 
 
+@dataclass(frozen=True)
+class NamespaceSettings:
+    """`idle_s`: a namespace unused that long is dropped; `max_count`: live namespaces at most (default included);
+    `monotonic`: the time source of idleness."""
+
+    idle_s: float = DEFAULT_IDLE_S
+    max_count: int = DEFAULT_MAX
+    monotonic: Callable[[], float] = time.monotonic
+
+
+def namespace_factory(build_world: Callable[[], World], spec: Mapping[str, Any], control: ControlSettings | None,
+                      build_in: Callable[[str], World] | None) -> Callable[[str], ControlPlane]:
+    """How a namespace is made: its control plane over a world of `build_in(name)` (the default namespace's, and
+    every namespace's without `build_in`, from `build_world()`), with a loader that loads into it."""
+    settings = control or ControlSettings()
+
+    def make(name: str) -> ControlPlane:
+        build = build_world if name == DEFAULT or build_in is None else functools.partial(build_in, name)
+        own = settings
+        if isinstance(settings.loader, Loader):
+            own = dataclasses.replace(settings, loader=dataclasses.replace(settings.loader, namespace=name))
+        return ControlPlane(MockState(build), spec, own)
+
+    return make
+
+
 def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tick_s: float = 1.0,
-               control: ControlSettings | None = None) -> Starlette:
+               control: ControlSettings | None = None, build_in: Callable[[str], World] | None = None,
+               namespaces: NamespaceSettings | None = None) -> Starlette:
     """An app serving `spec` over the world `build_world()` makes (called again on every reset), with the
-    control API under /_mock (`control`: its settings; see mockserver.control)."""
-    state = MockState(build_world)
-    plane = ControlPlane(state, spec, control)
-    api = api_surface(spec, compile_operations(spec), state, wrap=functools.partial(with_faults, plane))
-    app = Starlette(routes=[*routes_from_spec(api), *routes_from_spec(control_surface(plane))],
-                    exception_handlers={404: _not_found, 500: _server_error}, lifespan=_clock_loop(state, tick_s))
-    app.state.mock = state
-    app.state.control = plane
+    control API under /_mock (`control`: its settings; see mockserver.control), and the same under
+    /ns/{name}/api and /ns/{name}/_mock for namespace `name` (its worlds from `build_in(name)`)."""
+    limits = namespaces or NamespaceSettings()
+    registry = Namespaces(namespace_factory(build_world, spec, control, build_in), idle_s=limits.idle_s,
+                          max_count=limits.max_count, monotonic=limits.monotonic)
+    api = api_surface(spec, compile_operations(spec), namespace_of, wrap=with_faults)
+    token = control.token if control is not None else None
+    app = Starlette(routes=[*routes_from_spec(api), *routes_from_spec(control_surface(registry, token))],
+                    middleware=[Middleware(NamespacePrefix, resolve=registry.resolve)],
+                    exception_handlers={404: _not_found, 500: _server_error}, lifespan=_clock_loop(registry, tick_s))
+    app.state.namespaces = registry
+    app.state.mock = registry.default.state
+    app.state.control = registry.default
     return app
 
 
 def build_app(path: Path | None = None, *, id_seed: int = 0, generate_tasks: int = 0,
               journal_size: int = DEFAULT_CAPACITY, control_token: str | None = None,
-              spec: Mapping[str, Any] | None = None) -> Starlette:
+              spec: Mapping[str, Any] | None = None, namespaces: NamespaceSettings | None = None) -> Starlette:
     """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml.
     Raises `ScenarioError` (the scenario has problems) or `OSError` (it cannot be read)."""
     loaded = prepare(path or resources.default_scenario(), id_seed=id_seed, generate_tasks=generate_tasks)
     return create_app(loaded.build, spec=spec if spec is not None else resources.openapi_document(),
-                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token))
+                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token),
+                      build_in=loaded.build_in, namespaces=namespaces)

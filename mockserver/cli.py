@@ -1,6 +1,7 @@
 """`conductor-mock`: serve a scenario, or check scenario files without starting.
 
     conductor-mock serve [--scenario FILE] [--host 127.0.0.1] [--port 8080] [--seed 0] [--generate-tasks N]
+                         [--max-namespaces 1000] [--namespace-idle-seconds 3600]
     conductor-mock check FILE [FILE ...]
     conductor-mock control [--url URL] ACTION ...   (the control API of a running mock: see docs/control.md)
     conductor-mock verify --base-url URL [--identities FILE | --key-id ID --key-secret S] [...]   (mockserver.contract)
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--generate-tasks", type=_count, default=0, metavar="N",
                        help="add N generated tasks (varied states, assignees, definitions) to the scenario's, "
                             "for load tests (default: 0)")
+    serve.add_argument("--max-namespaces", type=_positive, default=1000, metavar="N",
+                       help="live namespaces (/ns/NAME/api) at most, the default one included; past that a new one "
+                            "is refused with 429 (default: 1000)")
+    serve.add_argument("--namespace-idle-seconds", type=float, default=3600.0, metavar="S",
+                       help="drop a namespace unused for S seconds (default: 3600)")
     add_serve_options(serve)
     check = commands.add_parser("check", help="validate scenario files without starting a server")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -52,6 +58,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text}")
+    return value
+
+
 def describe(seed: Seed) -> list[str]:
     mode = "auth required" if seed.auth.required else "open mode (calls without a token act as "\
         f"'{seed.auth.anonymous.id if seed.auth.anonymous else '-'}')"
@@ -65,7 +78,7 @@ def describe(seed: Seed) -> list[str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockserver.app import control_settings, create_app, prepare
+    from mockserver.app import NamespaceSettings, control_settings, create_app, prepare
     from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
 
@@ -80,7 +93,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     token, origin = control_token(args.host, args.control_token)
     app = create_app(loaded.build, spec=resources.openapi_document(),
-                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token))
+                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token),
+                     build_in=loaded.build_in, namespaces=NamespaceSettings(idle_s=args.namespace_idle_seconds,
+                                                                            max_count=args.max_namespaces))
     print(f"conductor-mock {__version__}")
     for line in describe(loaded.scenario.seed):
         print(line)
@@ -88,6 +103,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  + {args.generate_tasks} generated tasks (mockserver.generate, seed {args.seed})")
     print(f"listening on http://{args.host}:{args.port}/api   (export CONDUCTOR_SERVER_URL=http://{args.host}:"
           f"{args.port}/api)")
+    print(f"namespaces: http://{args.host}:{args.port}/ns/NAME/api   (up to {args.max_namespaces}, dropped after "
+          f"{args.namespace_idle_seconds:g} s idle)")
     print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
     uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
                 access_log=args.log_level == "debug")

@@ -40,6 +40,9 @@ class UsageError(ValueError):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", required=True, metavar="URL",
                         help="API root of the server under test, e.g. http://127.0.0.1:8080/api")
+    parser.add_argument("--namespace", default=None, metavar="NAME",
+                        help="a conductor-mock namespace: check http://HOST:PORT/ns/NAME/api (the same as giving that "
+                             "--base-url)")
     who = parser.add_argument_group("credentials (default: $CONDUCTOR_AUTH_KEY / $CONDUCTOR_AUTH_SECRET)")
     who.add_argument("--identities", type=Path, metavar="FILE",
                      help="YAML file of named identities: owner, other, admin, users (see docs/contract.md)")
@@ -129,7 +132,8 @@ def _verify(args: argparse.Namespace, stream: TextIO) -> int:
     try:
         who = load_identities(args)
         options = runner.VerifyOptions(
-            base_url=api_root(args.base_url), identities=who, max_examples=args.max_examples, select=args.select,
+            base_url=namespaced(api_root(args.base_url), args.namespace), identities=who,
+            max_examples=args.max_examples, select=args.select,
             phases=_phases(args.phases), openapi=args.openapi, scenarios=args.scenarios, race_claims=args.race_claims,
             wait_seconds=args.wait, seed=runner.new_seed() if args.seed is None else args.seed,
             run_id=new_run_id() if args.run_id is None else _run_id(args.run_id))
@@ -170,6 +174,14 @@ def _phases(text: str) -> tuple[str, ...]:
     if unknown:
         raise UsageError(f"--phases: unknown phase {', '.join(unknown)}; phases: {', '.join(PHASES)}")
     return chosen
+
+
+def namespaced(base_url: str, namespace: str | None) -> str:
+    """`http://h:8080/api` in namespace `w3` -> `http://h:8080/ns/w3/api` (`default` and None: as given)."""
+    if namespace is None or namespace == "default":
+        return base_url
+    root = base_url.rstrip("/").removesuffix("/api")
+    return f"{root}/ns/{namespace}/api"
 
 
 def _unreachable(base_url: str) -> str | None:

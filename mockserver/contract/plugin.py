@@ -5,7 +5,10 @@ heavy (no schemathesis, no httpx) and does nothing until its fixtures or options
 
 * `conductor_mock`: a live mock in its own process, on a free port, serving the scenario chosen with
   `@pytest.mark.conductor_scenario("file.yaml")` or `--conductor-scenario` (default: the shipped default
-  scenario). One process per scenario per session, reset through its control API before each test.
+  scenario). One process per scenario per session; each test gets a namespace of its own on it
+  (`/ns/{worker}-{n}/api`, made fresh from the scenario and dropped after the test), so tests never see each
+  other's tasks, tokens or clocks. With `--conductor-mock-url ROOT` every test (of every pytest-xdist worker)
+  gets its namespace on that one running mock instead. `conductor_base_url`: the test's API root.
 * `conductor_server`: the server under test, a `ConductorServer` (base URL + identities): the server of
   `--conductor-url` when given, else `conductor_mock`. The same tests then run against a real Orkes server.
 * conformance scenarios as test items: `pytest --conductor-conformance scenarios/conformance` collects every
@@ -16,6 +19,7 @@ heavy (no schemathesis, no httpx) and does nothing until its fixtures or options
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +44,7 @@ KEY_SECRET_OPTION = "--conductor-key-secret"
 SCENARIO_OPTION = "--conductor-scenario"
 CONFORMANCE_OPTION = "--conductor-conformance"
 SCENARIO_MARK = "conductor_scenario"
+MOCK_URL_OPTION = "--conductor-mock-url"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(KEY_SECRET_OPTION, default=None, help="its secret")
     group.addoption(SCENARIO_OPTION, default=None, metavar="FILE",
                     help="scenario the conductor_mock fixture serves when a test has no conductor_scenario mark")
+    group.addoption(MOCK_URL_OPTION, default=None, metavar="ROOT",
+                    help="a running conductor-mock (e.g. http://127.0.0.1:8080) shared by every test and xdist "
+                         "worker: each test gets its own namespace on it (its scenario is the server's)")
     group.addoption(CONFORMANCE_OPTION, action="store_true", default=False,
                     help="collect conformance scenario YAML files (e.g. scenarios/conformance) as tests")
 
@@ -64,18 +72,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @dataclass
 class ConductorMock:
-    """A live mock: its URLs, the scenario it serves, and the identities of that scenario."""
+    """A live mock: its URLs (of the test's namespace), the scenario it serves, and the identities of that
+    scenario."""
 
-    process: MockProcess
+    process: MockProcess | RunningMock
     identities: Identities
+    namespace: str = "default"
 
     @property
     def base_url(self) -> str:
-        return self.process.base_url
+        return f"{self.root_url}/api"
 
     @property
     def root_url(self) -> str:
-        return self.process.root_url
+        """The namespace's root: `/api` and `/_mock` are under it."""
+        root = self.process.root_url
+        return root if self.namespace == "default" else f"{root}/ns/{self.namespace}"
+
+    def drop(self) -> None:
+        """Forget the namespace on the server (best effort: the server evicts idle ones anyway)."""
+        if self.namespace == "default":
+            return
+        import urllib.error
+        import urllib.request
+
+        with contextlib.suppress(OSError, urllib.error.URLError):
+            request = urllib.request.Request(f"{self.process.root_url}/_mock/namespaces/{self.namespace}",
+                                             method="DELETE")
+            urllib.request.urlopen(request, timeout=10).close()
 
     @property
     def scenario(self) -> Path:
@@ -92,13 +116,39 @@ class ConductorMock:
             self.process = launcher.start(self.process.scenario)
 
 
+@dataclass(frozen=True)
+class RunningMock:
+    """A mock some other process started (`--conductor-mock-url`): never stopped by the plugin."""
+
+    root_url: str
+    scenario: Path
+
+    def stop(self) -> None:
+        return None
+
+
 @dataclass
 class _MockPool:
     """One mock process per scenario file, for the whole session."""
 
     mocks: dict[Path, ConductorMock] = field(default_factory=dict)
+    shared: str | None = None  # --conductor-mock-url
+    _count: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def namespace(self) -> str:
+        """A new namespace name, unique across xdist workers and sessions (`gw0-4242-1`; `main-4242-1` without)."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return f"{worker}-{os.getpid()}-{next(self._count)}"
 
     def get(self, scenario: Path) -> ConductorMock:
+        if self.shared is not None:  # the server's own scenario, whatever the test asks for: the default one
+            scenario = _shipped_scenarios() / "default.yaml"
+            if scenario not in self.mocks:
+                from mockserver.contract.identities import from_scenario
+
+                self.mocks[scenario] = ConductorMock(RunningMock(self.shared.rstrip("/"), scenario),
+                                                     from_scenario(scenario))
+            return self.mocks[scenario]
         key = scenario.resolve()
         if key not in self.mocks:
             from mockserver.contract import launcher
@@ -114,8 +164,8 @@ class _MockPool:
 
 
 @pytest.fixture(scope="session")
-def _conductor_mock_pool() -> Iterator[_MockPool]:
-    pool = _MockPool()
+def _conductor_mock_pool(request: pytest.FixtureRequest) -> Iterator[_MockPool]:
+    pool = _MockPool(shared=request.config.getoption(MOCK_URL_OPTION))
     yield pool
     pool.close()
 
@@ -150,11 +200,19 @@ def _shipped_scenarios() -> Path:
 
 
 @pytest.fixture
-def conductor_mock(request: pytest.FixtureRequest, _conductor_mock_pool: _MockPool) -> ConductorMock:
-    """A live mock serving the test's scenario, freshly reset."""
-    mock = _conductor_mock_pool.get(_scenario_for(request))
-    mock.reset()
-    return mock
+def conductor_mock(request: pytest.FixtureRequest, _conductor_mock_pool: _MockPool) -> Iterator[ConductorMock]:
+    """A live mock serving the test's scenario, in a namespace of the test's own (fresh; dropped after it)."""
+    shared = _conductor_mock_pool.get(_scenario_for(request))
+    mock = ConductorMock(shared.process, shared.identities, _conductor_mock_pool.namespace())
+    mock.reset()  # makes the namespace (and empties it, should the name have been used before)
+    yield mock
+    mock.drop()
+
+
+@pytest.fixture
+def conductor_base_url(conductor_server: ConductorServer) -> str:
+    """The API root the test's SDK should use (`CONDUCTOR_SERVER_URL`): the mock's namespace, or --conductor-url."""
+    return conductor_server.base_url
 
 
 # -- the server under test -------------------------------------------------------------------------------

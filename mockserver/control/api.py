@@ -24,10 +24,11 @@ from starlette.responses import JSONResponse, Response
 from mockserver import __version__
 from mockserver.control.drop import DroppedResponse
 from mockserver.control.faults import FaultBook, FaultInvalid, did_you_mean, parse_rule
+from mockserver.control.namespaces import Namespaces
 from mockserver.control.plane import REQUEST_ID, ControlPlane
 from mockserver.control.timeparse import parse_duration_ms, parse_instant_ms
 from mockserver.web.errors import Refused, error_response
-from mockserver.web.routing import Parse, Run, Surface
+from mockserver.web.routing import Parse, Run, Surface, namespace_of
 from mockserver.web.spec import HTTP_METHODS, Operation, compile_operations
 
 DOCUMENT = "control-openapi.yaml"
@@ -63,10 +64,11 @@ def _operations() -> tuple[Operation, ...]:
 
 @dataclass(frozen=True, slots=True)
 class ControlCall:
-    plane: ControlPlane
+    plane: ControlPlane  # the call's namespace
     request: Request
     path: dict[str, Any]
     query: dict[str, Any]
+    namespaces: Namespaces
 
 
 ControlHandler = Callable[[ControlCall], Awaitable[Response]]
@@ -240,6 +242,21 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return value
 
 
+# -- namespaces ---------------------------------------------------------------------------------------------------
+
+async def namespaces(call: ControlCall) -> Response:
+    registry = call.namespaces
+    return JSONResponse({"namespaces": registry.listing(), "max": registry.max_count,
+                         "idleSeconds": registry.idle_s})
+
+
+async def delete_namespace(call: ControlCall) -> Response:
+    name = call.path["name"]
+    if not call.namespaces.drop(name):
+        raise Refused(404, f"No namespace {name!r}", namespace=name)
+    return JSONResponse({"dropped": name})
+
+
 CONTROL_HANDLERS: dict[str, ControlHandler] = {
     "mockHealth": health, "mockVersion": version, "mockOpenapi": openapi,
     "mockReset": reset, "mockExport": export, "mockLoad": load, "mockMerge": merge,
@@ -247,21 +264,29 @@ CONTROL_HANDLERS: dict[str, ControlHandler] = {
     "mockClock": clock, "mockMoveClock": move_clock,
     "mockFaults": faults, "mockAddFault": add_fault, "mockClearFaults": clear_faults,
     "mockFault": fault, "mockDeleteFault": delete_fault,
+    "mockNamespaces": namespaces, "mockDeleteNamespace": delete_namespace,
 }
 
 
 # -- the surface: /_mock for the router -----------------------------------------------------------------------
 
-def control_surface(plane: ControlPlane) -> Surface[ControlHandler]:
-    """control-openapi.yaml over `plane`: the token guard, a request id per call, bodies read by the handlers."""
+def control_surface(registry: Namespaces, token: str | None = None) -> Surface[ControlHandler]:
+    """control-openapi.yaml over the namespaces of `registry` (each call acts on its own): the token guard, a
+    request id per call, bodies read by the handlers."""
 
     async def invoke(handler: ControlHandler, request: Request, operation: Operation, parse: Parse) -> Response:
         params = await parse()
-        return await handler(ControlCall(plane, request, params.path, params.query))
+        return await handler(ControlCall(plane_of(request), request, params.path, params.query, registry))
 
-    return Surface(document(), _operations(), CONTROL_HANDLERS, invoke, wrap=functools.partial(with_request_id, plane),
-                   guard=functools.partial(refusal, plane.settings.token), refuse_method=refuse_method,
-                   parse_body=False)
+    return Surface(document(), _operations(), CONTROL_HANDLERS, invoke, wrap=with_request_id,
+                   guard=functools.partial(refusal, token), refuse_method=refuse_method, parse_body=False)
+
+
+def plane_of(request: Request) -> ControlPlane:
+    """The control plane of the call's namespace (resolved by the router's `NamespacePrefix`)."""
+    plane = namespace_of(request)
+    assert isinstance(plane, ControlPlane), "the composition root resolves namespaces to control planes"
+    return plane
 
 
 def refusal(token: str | None, request: Request) -> Response | None:
@@ -295,9 +320,9 @@ def request_id(plane: ControlPlane, request: Request) -> str:
     return plane.new_request_id()
 
 
-async def with_request_id(plane: ControlPlane, request: Request, operation_id: str, run: Run) -> Response:
+async def with_request_id(request: Request, operation_id: str, run: Run) -> Response:
     """Runs the call with its request id (the client's `X-Request-Id`, or a new one) set, and echoes it."""
-    rid = request_id(plane, request)
+    rid = request_id(plane_of(request), request)
     token = REQUEST_ID.set(rid)
     try:
         response = await run()
@@ -307,14 +332,14 @@ async def with_request_id(plane: ControlPlane, request: Request, operation_id: s
     return response
 
 
-async def with_faults(plane: ControlPlane, request: Request, operation_id: str, run: Run) -> Response:
-    """The wrapper of every /api call: a request id, and the armed faults."""
-    book = plane.faults
+async def with_faults(request: Request, operation_id: str, run: Run) -> Response:
+    """The wrapper of every /api call: a request id, and the armed faults of the call's namespace."""
+    book = plane_of(request).faults
 
     async def faulty() -> Response:
         return await (run() if not book else _with_faults(book, request, operation_id, run))
 
-    return await with_request_id(plane, request, operation_id, faulty)
+    return await with_request_id(request, operation_id, faulty)
 
 
 async def _with_faults(book: FaultBook, request: Request, operation_id: str, run: Run) -> Response:

@@ -201,6 +201,10 @@ def conductor_task(call: Call, task_id: str) -> dict[str, Any]:
     return wire.dump_run(run, workflow, input_data=human["input"])
 
 
+def _caller(world: World, request: Request) -> Principal:
+    return world.tokens.authenticate(request.headers.get("x-authorization"))
+
+
 HANDLERS: dict[str, Handler] = {
     "generateToken": generate_token,
     "getTask": get_task,
@@ -231,15 +235,24 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def api_surface(document: Mapping[str, Any], operations: Sequence[Operation], worlds: WorldSource, *,
-                wrap: Wrap | None = None) -> Surface[Handler]:
-    """openapi.yaml served over the world `worlds` holds (read once per call), every call wrapped by `wrap`."""
+def api_surface(document: Mapping[str, Any], operations: Sequence[Operation],
+                worlds: Callable[[Request], WorldSource], *, wrap: Wrap | None = None) -> Surface[Handler]:
+    """openapi.yaml served over the world `worlds(request)` holds (the call's namespace), every call wrapped by
+    `wrap`.
+
+    The world is taken again after the body is read: a reset, load or merge that lands while the body is still
+    arriving must not leave the call writing into the discarded world (a lost update, answered 200). The caller is
+    authenticated before the body is parsed and, if the world was swapped meanwhile, again against the new one."""
 
     async def invoke(handler: Handler, request: Request, operation: Operation, parse: Parse) -> Response:
-        world = worlds.world
+        source = worlds(request)
+        world = source.world
         # the caller first: a call without a valid token learns nothing about its parameters
-        principal = world.tokens.authenticate(request.headers.get("x-authorization")) if operation.secured else None
+        principal = _caller(world, request) if operation.secured else None
         params = await parse()
+        if source.world is not world:  # swapped while the body was read
+            world = source.world
+            principal = _caller(world, request) if operation.secured else None
         return handler(Call(world, principal, params.path, params.query, params.body))
 
     return Surface(document, operations, HANDLERS, invoke, wrap=wrap)

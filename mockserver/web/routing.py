@@ -9,6 +9,10 @@ against the spec; every error is answered through the one table of `web/errors.p
 What differs between the two surfaces is data given to `routes_from_spec`: how a handler is called (`invoke`),
 what wraps every call (`wrap`: request ids, faults), what may refuse a call before dispatch (`guard`), the 405
 wording. Imports nothing of the control plane.
+
+Namespaces: `NamespacePrefix` (ASGI middleware around the routes) maps `/ns/{name}/api/...` and
+`/ns/{name}/_mock/...` onto the same routes, and resolves the namespace of every call once, through the one
+object it is given (`resolve(name)`); handlers find it with `namespace_of(request)`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.web.errors import error_reply, error_response
 from mockserver.web.spec import Operation
@@ -120,6 +124,57 @@ class PathEndpoint(Generic[H]):
         query = operation.parse_params("query", request.query_params if request.scope.get("query_string") else {})
         wants_body = self._surface.parse_body and operation.body is not None
         return Params(path, query, operation.parse_body(await request.body()) if wants_body else None)
+
+
+# -- namespaces: the `/ns/{name}` prefix ---------------------------------------------------------------------
+
+NAMESPACE = "conductor_mock.namespace"  # scope key: the resolved namespace (what `resolve` returned)
+NAMESPACE_NAME = "conductor_mock.namespace_name"
+PREFIX = "/ns/"
+SURFACES = ("/api", "/_mock")  # what a namespace prefix may lead to
+DEFAULT_NAMESPACE = "default"
+
+
+class NamespacePrefix:
+    """Strips `/ns/{name}` (moving it to `root_path`, so the routes match as without it), and puts
+    `resolve(name)` in the scope for calls of /api and /_mock (`default` without a prefix). `resolve` raises
+    to refuse (a bad name, too many namespaces): its error is answered through the error table.
+
+    The name is checked on the raw path too: a percent-encoded segment (`/ns/a%2Fb/`, `/ns/%2E%2E/`) is refused
+    rather than decoded into another path."""
+
+    def __init__(self, app: ASGIApp, resolve: Callable[[str], object]) -> None:
+        self._app, self._resolve = app, resolve
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        path, name = scope["path"], DEFAULT_NAMESPACE
+        if path.startswith(PREFIX):
+            name, _, rest = path[len(PREFIX):].partition("/")
+            raw = bytes(scope.get("raw_path") or path.encode()).decode("latin-1")
+            if not raw.startswith(PREFIX + name + "/") and raw != PREFIX + name:
+                await error_response(400, "Invalid namespace name in the path: percent-encoding is not allowed in "
+                                          "/ns/{name}")(scope, receive, send)
+                return
+            scope = {**scope, "root_path": scope.get("root_path", "") + PREFIX + name, NAMESPACE_NAME: name}
+            path = "/" + rest
+        if path.startswith(SURFACES):
+            try:
+                scope = {**scope, NAMESPACE: self._resolve(name), NAMESPACE_NAME: name}
+            except Exception as error:
+                reply = error_reply(error, "namespace")
+                if reply is None:
+                    raise
+                await reply(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+def namespace_of(request: Request) -> Any:
+    """The namespace `NamespacePrefix` resolved for this call (typed by the surface that asks)."""
+    return request.scope[NAMESPACE]
 
 
 def check_handlers(operations: Sequence[Operation], handlers: Mapping[str, object]) -> None:

@@ -10,7 +10,7 @@ from mockserver.domain import World
 
 
 class WorldSource(Protocol):
-    """Where a handler finds its world: the one object the router injects (a namespace will be another)."""
+    """Where a handler finds its world: what the router resolves per call (the call's namespace)."""
 
     @property
     def world(self) -> World: ...

@@ -227,3 +227,52 @@ def test_a_bad_identities_option_is_a_usage_error(pytester: pytest.Pytester, plu
                                 "--conductor-identities", str(bad))
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*'ownr' is not a role. Did you mean 'owner'?*"])
+
+
+def test_each_test_gets_its_own_namespace_even_under_xdist(pytester: pytest.Pytester, plugin_args: list[str]) -> None:
+    # Given four tests that each claim the same task and expect it free: they would trample one world
+    pytester.makepyfile(f"""
+        import pytest
+
+        pytestmark = pytest.mark.conductor_scenario({str(DEFAULT_SCENARIO)!r})
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_claim(conductor_server, conductor_base_url, n):
+            assert "/ns/" in conductor_base_url and conductor_base_url == conductor_server.base_url
+            owner = conductor_server.session("owner")
+            assert owner.get("/human/tasks/invoice-approval-1001").json()["state"] == "ASSIGNED"
+            reply = owner.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
+            assert reply.status_code == 200, reply.text
+    """)
+    # When pytest runs them on two xdist workers
+    result = pytester.runpytest_subprocess(*plugin_args, "-p", "no:randomly", "-n", "2")
+    # Then every one finds the task free: each ran in a namespace of its own
+    result.assert_outcomes(passed=4)
+
+
+@pytest.mark.live
+def test_conductor_mock_url_shares_one_server_between_xdist_workers(
+        pytester: pytest.Pytester, plugin_args: list[str], outer_mock: MockProcess) -> None:
+    import httpx
+
+    # Given a mock already running, and tests that claim a task of its default scenario
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_claim(conductor_mock, n):
+            assert conductor_mock.base_url.startswith(conductor_mock.process.root_url + "/ns/gw")
+            from mockserver.contract.client import Session, new_http_client
+            session = Session(conductor_mock.base_url, conductor_mock.identities.owner, new_http_client())
+            reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
+            assert reply.status_code == 200, reply.text
+    """)
+    # When two xdist workers run them against it
+    result = pytester.runpytest_subprocess(*plugin_args, "-p", "no:randomly", "-n", "2",
+                                           "--conductor-mock-url", outer_mock.root_url)
+    # Then all pass, the default namespace was never touched, and the tests' namespaces were dropped
+    result.assert_outcomes(passed=4)
+    task = httpx.get(f"{outer_mock.root_url}/_mock/scenario?format=json").json()["tasks"]
+    assert [t.get("state") for t in task if t["taskId"] == "invoice-approval-1001"] in ([None], ["ASSIGNED"])
+    listed = httpx.get(f"{outer_mock.root_url}/_mock/namespaces").json()["namespaces"]
+    assert [n["name"] for n in listed] == ["default"]

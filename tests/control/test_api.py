@@ -18,7 +18,7 @@ from mockserver.control import api as control_api
 from mockserver.control.commands import control_token, describe_control, is_loopback
 from mockserver.web.routing import SpecMismatch, routes_from_spec
 from tests.conftest import HTTP_WORLD, Api
-from tests.control.support import Unchanged, assert_error, control
+from tests.control.support import Unchanged, assert_error
 
 TOKEN = "s3cret-token"
 
@@ -40,7 +40,7 @@ def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Ap
 
 
 def test_a_control_operation_without_a_handler_is_refused_at_start_up(api: Api) -> None:
-    base = control_api.control_surface(control(api))
+    base = control_api.control_surface(api.app.state.namespaces)
     handlers = dict(control_api.CONTROL_HANDLERS)
     handlers.pop("mockReset")
     with pytest.raises(SpecMismatch, match="mockReset"):
@@ -48,7 +48,7 @@ def test_a_control_operation_without_a_handler_is_refused_at_start_up(api: Api) 
 
 
 def test_a_control_handler_without_an_operation_is_refused_at_start_up(api: Api) -> None:
-    base = control_api.control_surface(control(api))
+    base = control_api.control_surface(api.app.state.namespaces)
     handlers = {**control_api.CONTROL_HANDLERS, "mockLaunch": control_api.reset}
     with pytest.raises(SpecMismatch, match="mockLaunch"):
         routes_from_spec(replace(base, handlers=handlers))

@@ -27,7 +27,7 @@ def spec() -> dict[str, Any]:
 
 
 def surface(spec: dict[str, Any], handlers: dict[str, Handler]) -> Surface[Handler]:
-    base = api_surface(spec, compile_operations(spec), NoWorld())
+    base = api_surface(spec, compile_operations(spec), lambda request: NoWorld())
     return Surface(base.document, base.operations, handlers, base.invoke)
 
 
@@ -49,7 +49,7 @@ def test_a_handler_without_an_operation_is_refused_at_start_up(spec: dict[str, A
 
 
 def test_routes_are_the_spec_paths_literal_first(spec: dict[str, Any]) -> None:
-    routes = routes_from_spec(api_surface(spec, compile_operations(spec), NoWorld()))
+    routes = routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))
     paths = [route.path for route in routes]
     assert sorted(paths) == sorted("/api" + p for p in spec["paths"])
     assert paths.index("/api/human/tasks/search") < paths.index("/api/human/tasks/{taskId}")
