@@ -165,11 +165,24 @@ def task_json(task: HumanTask) -> bytes:
     return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, separators=(",", ":")).encode())
 
 
+_ENTRY_JSON: _Memo[HumanTask, bytes] = _Memo(2048)
+
+
+def search_entry(task: HumanTask) -> dict[str, Any]:
+    """A search result: the HumanTaskEntry without `humanTaskDef`, as Orkes answers a search (the definition is
+    still in `input.__humanTaskDefinition`)."""
+    return {key: value for key, value in dump_task(task).items() if key != "humanTaskDef"}
+
+
 def page_json(page: SearchPage) -> bytes:
-    """A search page as UTF-8 JSON, from each task's kept JSON."""
+    """A search page as UTF-8 JSON, from each result's kept JSON."""
     head = f'{{"totalHits":{page.total_hits},"hits":{len(page.results)},"start":{page.start},' \
            f'"pageSizeLimit":{page.size},"results":['
-    return head.encode() + b",".join(task_json(t) for t in page.results) + b"]}"
+    return head.encode() + b",".join(_ENTRY_JSON.get(t, _entry_json) for t in page.results) + b"]}"
+
+
+def _entry_json(task: HumanTask) -> bytes:
+    return json.dumps(search_entry(task), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
@@ -185,7 +198,7 @@ def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
 
     size = data.get("size")
     return TaskSearch(
-        search_type=SearchType(data.get("searchType") or SearchType.INBOX),
+        search_type=SearchType(data["searchType"]) if data.get("searchType") else None,
         start=int(data.get("start") or 0),
         size=DEFAULT_PAGE_SIZE if size is None else int(size),
         states=tuple(TaskState(s) for s in data.get("states") or ()),
