@@ -309,6 +309,25 @@ def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None
     return out
 
 
+def task_definition(run: TaskRun) -> dict[str, Any]:
+    """The `taskDefinition` of a Conductor Task: the workflow task's own, over the defaults of a TaskDef a real
+    server fills in (a HUMAN task's has the timeout its workflow task gives it)."""
+    given = run.workflow_task.get("taskDefinition")
+    defaults: dict[str, Any] = {
+        "name": run.def_name, "retryCount": 0, "timeoutSeconds": 0, "timeoutPolicy": "TIME_OUT_WF",
+        "retryLogic": "FIXED", "retryDelaySeconds": 0, "responseTimeoutSeconds": 0, "inputKeys": [],
+        "outputKeys": [], "inputTemplate": {}, "concurrentExecLimit": 0, "rateLimitPerFrequency": 0,
+        "rateLimitFrequencyInSeconds": 1, "pollTimeoutSeconds": 0, "backoffScaleFactor": 1,
+    }
+    return {**defaults, **(given if isinstance(given, dict) else {})}
+
+
+def conductor_task_extras(run: TaskRun) -> dict[str, Any]:
+    """What `GET /human/tasks/{id}/conductorTask` adds to `dump_run`: the Task model's `taskDefinition` and
+    `firstStartTime` (when the task first started)."""
+    return {"taskDefinition": task_definition(run), "firstStartTime": run.start_time}
+
+
 def dump_workflow(workflow: Workflow, *, include_tasks: bool = True) -> dict[str, Any]:
     """A Conductor Workflow, with the field names of the SDKs' Workflow models."""
     out: dict[str, Any] = {
