@@ -2,7 +2,18 @@
 
 from mockserver.domain.clock import Clock, ManualClock, SystemClock
 from mockserver.domain.errors import DomainError
-from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, PrincipalKind, Role, TokenService
+from mockserver.domain.identity import (
+    Access,
+    ApiKey,
+    AuthSettings,
+    Directory,
+    Permission,
+    Principal,
+    PrincipalKind,
+    Role,
+    SubjectType,
+    TokenService,
+)
 from mockserver.domain.ids import IdGenerator, RandomIds, SequentialIds
 from mockserver.domain.model import (
     Action,
@@ -22,9 +33,9 @@ from mockserver.domain.store import SearchPage, SearchType, TaskSearch, TaskStor
 from mockserver.domain.world import Seed, World
 
 __all__ = [
-    "Action", "ActionLog", "ApiKey", "Assignment", "AuthSettings", "Clock", "CompletionStrategy", "Directory",
-    "DomainError", "FormRef", "HumanTask", "HumanTaskDef", "IdGenerator", "LogAction", "ManualClock", "Principal",
-    "PrincipalKind", "RandomIds", "Role", "SearchPage", "SearchType", "Seed", "SequentialIds", "SystemClock",
-    "TaskSearch", "TaskState", "TaskStore", "TaskUser", "Template", "TemplateStore", "TokenService", "UserType",
-    "World", "new_task",
+    "Access", "Action", "ActionLog", "ApiKey", "Assignment", "AuthSettings", "Clock", "CompletionStrategy",
+    "Directory", "DomainError", "FormRef", "HumanTask", "HumanTaskDef", "IdGenerator", "LogAction", "ManualClock",
+    "Permission", "Principal", "PrincipalKind", "RandomIds", "Role", "SearchPage", "SearchType", "Seed",
+    "SequentialIds", "SubjectType", "SystemClock", "TaskSearch", "TaskState", "TaskStore", "TaskUser", "Template",
+    "TemplateStore", "TokenService", "UserType", "World", "new_task",
 ]

@@ -25,6 +25,39 @@ class PrincipalKind(StrEnum):
     APPLICATION = "APPLICATION"
 
 
+class Access(StrEnum):
+    """An Orkes RBAC access type on a workflow definition (the ones the human-task docs name)."""
+
+    READ = "READ"
+    UPDATE = "UPDATE"
+    EXECUTE = "EXECUTE"
+    DELETE = "DELETE"
+
+
+class SubjectType(StrEnum):
+    """Who a permission is granted to."""
+
+    APPLICATION = "APPLICATION"
+    USER = "USER"
+    GROUP = "GROUP"
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """`access` on the workflow definition `workflow` (by name), granted to one application, user or group."""
+
+    workflow: str
+    access: frozenset[Access]
+    subject_type: SubjectType
+    subject: str
+
+    def applies_to(self, principal: Principal) -> bool:
+        if self.subject_type is SubjectType.GROUP:
+            return self.subject in principal.groups
+        kind = PrincipalKind.USER if self.subject_type is SubjectType.USER else PrincipalKind.APPLICATION
+        return principal.kind is kind and principal.id == self.subject
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """An authenticated caller: a Conductor user or an application."""
@@ -34,10 +67,19 @@ class Principal:
     roles: frozenset[Role] = frozenset({Role.USER})
     groups: frozenset[str] = frozenset()
     name: str = ""
+    grants: frozenset[tuple[str, Access]] = frozenset()  # (workflow definition name, access), groups' included
 
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+    def holds(self, access: Access, workflow_name: str) -> bool:
+        """Does a scenario's `permissions:` grant `access` on the workflow definition `workflow_name`?"""
+        return bool(self.grants) and (workflow_name, access) in self.grants
+
+    def workflows_with(self, access: Access) -> tuple[str, ...]:
+        """The names of the workflow definitions this principal holds `access` on, sorted."""
+        return tuple(sorted(name for name, held in self.grants if held is access))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +106,16 @@ class Directory:
         principals: Iterable[Principal] = (),
         groups: Mapping[str, Iterable[str]] | None = None,
         keys: Iterable[ApiKey] = (),
+        permissions: Iterable[Permission] = (),
     ) -> None:
         self.groups: dict[str, frozenset[str]] = {g: frozenset(m) for g, m in (groups or {}).items()}
+        self.permissions = tuple(permissions)
         self.principals: dict[str, Principal] = {}
         for p in principals:
             member_of = frozenset(g for g, members in self.groups.items() if p.id in members)
-            self.principals[p.id] = Principal(p.id, p.kind, p.roles, p.groups | member_of, p.name)
+            joined = Principal(p.id, p.kind, p.roles, p.groups | member_of, p.name)
+            grants = frozenset((g.workflow, a) for g in self.permissions if g.applies_to(joined) for a in g.access)
+            self.principals[p.id] = Principal(p.id, p.kind, p.roles, joined.groups, p.name, p.grants | grants)
         self.keys: dict[str, ApiKey] = {k.key_id: k for k in keys}
 
     def is_member(self, user_id: str, group_id: str) -> bool:

@@ -8,8 +8,8 @@ store calls it under its lock.
 A search (`select`) then:
 
 1. turns each indexed filter of the query (states, assignees, claimants, definition names, task reference
-   names, workflow names) and, for an INBOX search, the caller's inbox, into a union of buckets, and picks
-   the smallest union as the candidates;
+   names, workflow names) and the caller's scope (its inbox, the tasks it owns, or both) into a union of
+   buckets, and picks the smallest union as the candidates;
 2. checks every candidate with the store's full predicate (scope and all filters), so the result is
    exactly what a scan of every task would give; the index only prunes;
 3. pages by `updatedOn` desc, then `taskId`, with `heapq.nsmallest` (it never sorts all the hits), or,
@@ -27,7 +27,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from mockserver.domain.identity import Principal
+from mockserver.domain.identity import Access, Principal
 from mockserver.domain.model import HumanTask, TaskState, TaskUser, UserType
 from mockserver.domain.query import glob_matcher
 
@@ -35,8 +35,8 @@ UserKey = tuple[UserType, str]
 Bucket = set[str]
 
 # Indexed fields, by position in `keys_of`.
-STATE, ASSIGNEE, CLAIMANT, DEFINITION, TASK_REF, WORKFLOW_NAME = range(6)
-_FIELD_COUNT = 6
+STATE, ASSIGNEE, CLAIMANT, DEFINITION, TASK_REF, WORKFLOW_NAME, CREATED_BY, OWNER_APP = range(8)
+_FIELD_COUNT = 8
 
 _ALL_USER_TYPES = tuple(UserType)
 NOT_INDEXED: Any = object()  # the key of a task that has no claimant: the claimant index leaves it out
@@ -84,7 +84,8 @@ def keys_of(task: HumanTask) -> tuple[Any, ...]:
     return (task.state,
             None if assignee is None else (assignee.user_type, assignee.user.lower()),
             NOT_INDEXED if claimant is None else (claimant.user_type, claimant.user.lower()),
-            task.definition_name, task.task_ref_name, task.workflow_name)
+            task.definition_name, task.task_ref_name, task.workflow_name, task.created_by,
+            NOT_INDEXED if task.owner_app is None else task.owner_app)
 
 
 def order_key(task: HumanTask) -> tuple[int, str]:
@@ -124,7 +125,7 @@ class TaskIndex:
 
     def _build(self, tasks: Iterable[HumanTask]) -> None:
         """`add` for every task, unrolled: this is most of the start-up time of a mock with a million tasks."""
-        states, assignees, claimants, definitions, refs, workflows = self._by
+        states, assignees, claimants, definitions, refs, workflows, starters, owner_apps = self._by
         user_keys: dict[int, tuple[TaskUser, UserKey]] = {}  # generated tasks share their TaskUser objects
 
         def key_of(user: TaskUser) -> UserKey:
@@ -136,7 +137,7 @@ class TaskIndex:
         for task in tasks:
             task_id, assignee, claimant = task.task_id, task.assignee, task.claimant
             for index, key in ((states, task.state), (definitions, task.definition_name), (refs, task.task_ref_name),
-                               (workflows, task.workflow_name),
+                               (workflows, task.workflow_name), (starters, task.created_by),
                                (assignees, None if assignee is None else key_of(assignee))):
                 bucket = index.get(key)
                 if bucket is None:
@@ -145,6 +146,8 @@ class TaskIndex:
                     bucket.add(task_id)
             if claimant is not None:
                 claimants.setdefault(key_of(claimant), set()).add(task_id)
+            if task.owner_app is not None:
+                owner_apps.setdefault(task.owner_app, set()).add(task_id)
 
     # -- keeping up with the store -----------------------------------------------------------------------
 
@@ -220,14 +223,16 @@ class TaskIndex:
             end = start
 
     def select(self, query: Filters, accept: Callable[[HumanTask], bool], *, start: int, size: int,
-               inbox_of: Principal | None = None, unrestricted: bool = False) -> tuple[int, list[HumanTask]]:
+               inbox_of: Principal | None = None, owned_by: Principal | None = None,
+               unrestricted: bool = False) -> tuple[int, list[HumanTask]]:
         """The number of tasks `accept` takes, and those of them at [start, start + size) in result order.
 
         `accept` is the whole search predicate (scope and every filter): the index only narrows what it is
         asked about. `inbox_of`: an INBOX search by this principal (its inbox narrows the candidates too).
+        `owned_by`: the tasks this principal owns are in scope (with `inbox_of` too: the union of both).
         `unrestricted`: the scope is every task (an admin's ADMIN search), so the buckets may count the hits.
         """
-        unions = self._unions(query, inbox_of)
+        unions = self._unions(query, inbox_of, owned_by)
         if any(u.size == 0 for u in unions):
             return 0, []
         best = min(unions, key=lambda u: u.size) if unions else None
@@ -264,7 +269,7 @@ class TaskIndex:
                 seen += 1
         return page
 
-    def _unions(self, query: Filters, inbox_of: Principal | None) -> list[_Candidates]:
+    def _unions(self, query: Filters, inbox_of: Principal | None, owned_by: Principal | None) -> list[_Candidates]:
         by = self._by
         unions = []
         for field, values in ((STATE, query.states), (DEFINITION, query.definition_names),
@@ -275,8 +280,9 @@ class TaskIndex:
         for field, users in ((ASSIGNEE, query.assignees), (CLAIMANT, query.claimants)):
             if users:
                 unions.append(_Candidates(self._user_buckets(field, users), disjoint=True))
-        if inbox_of is not None:
-            unions.append(self._inbox(inbox_of))
+        scope = [*self._inbox(inbox_of), *self._owned(owned_by)]
+        if inbox_of is not None or owned_by is not None:
+            unions.append(_Candidates(scope, disjoint=False))
         return unions
 
     def _user_buckets(self, field: int, users: Sequence[TaskUser]) -> list[Bucket]:
@@ -290,15 +296,26 @@ class TaskIndex:
                 keys[user_key(user)] = None
         return [index[k] for k in keys if k in index]
 
-    def _inbox(self, caller: Principal) -> _Candidates:
+    def _inbox(self, caller: Principal | None) -> list[Bucket]:
         """A superset of `lifecycle.rights.in_inbox`: assigned to the caller or its groups, claimed by it, or open."""
+        if caller is None:
+            return []
         assignees, claimants = self._by[ASSIGNEE], self._by[CLAIMANT]
         me = caller.id.lower()
         keys: list[UserKey | None] = [(UserType.CONDUCTOR_USER, me), None]
         keys += [(UserType.CONDUCTOR_GROUP, g.lower()) for g in caller.groups]
         buckets = [assignees[k] for k in dict.fromkeys(keys) if k in assignees]
         buckets += [claimants[k] for k in ((t, me) for t in _ALL_USER_TYPES) if k in claimants]
-        return _Candidates(buckets, disjoint=False)
+        return buckets
+
+    def _owned(self, caller: Principal | None) -> list[Bucket]:
+        """Exactly `lifecycle.rights.is_owner`: started by the caller, owned by it as `ownerApp`, or of a workflow
+        definition it holds EXECUTE on."""
+        if caller is None:
+            return []
+        starters, owner_apps, workflows = self._by[CREATED_BY], self._by[OWNER_APP], self._by[WORKFLOW_NAME]
+        buckets = [index[caller.id] for index in (starters, owner_apps) if caller.id in index]
+        return buckets + [workflows[w] for w in caller.workflows_with(Access.EXECUTE) if w in workflows]
 
 
 def _discard(index: dict[Any, Bucket], key: Any, task_id: str) -> None:

@@ -40,9 +40,10 @@ class SearchType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TaskSearch:
-    """A HumanTaskSearch. Empty tuples and None mean "no filter"."""
+    """A HumanTaskSearch. Empty tuples and None mean "no filter". `search_type` None: the field was left out (the
+    JS SDK leaves it out), and the scope is the caller's INBOX plus the tasks it owns (`rights.in_default_scope`)."""
 
-    search_type: SearchType = SearchType.INBOX
+    search_type: SearchType | None = None
     start: int = 0
     size: int = DEFAULT_PAGE_SIZE
     states: tuple[TaskState, ...] = ()
@@ -103,8 +104,11 @@ class TaskStore:
         return task
 
     def search(self, caller: Principal, query: TaskSearch) -> SearchPage:
+        """One page of the tasks in the caller's scope that match `query`. Scope: ADMIN = every task for an admin,
+        the tasks it owns for anyone else; INBOX = `rights.in_inbox`; left out = INBOX plus the tasks it owns."""
         admin = query.search_type is SearchType.ADMIN
-        in_scope = rights.in_admin_view if admin else rights.in_inbox
+        inbox = query.search_type is SearchType.INBOX
+        in_scope = rights.in_admin_view if admin else rights.in_inbox if inbox else rights.in_default_scope
         matches = _matcher(query)
         size = min(max(query.size, 0), MAX_PAGE_SIZE)
         start = max(query.start, 0)
@@ -112,7 +116,9 @@ class TaskStore:
         accept = matches if unrestricted else lambda t: in_scope(caller, t) and matches(t)
         with self._lock:  # the index picks the candidates; `in_scope` and `matches` decide, as in a full scan
             total, page = self._index.select(query, accept, start=start, size=size,
-                                             inbox_of=None if admin else caller, unrestricted=unrestricted)
+                                             inbox_of=None if admin else caller,
+                                             owned_by=None if inbox or unrestricted else caller,
+                                             unrestricted=unrestricted)
         return SearchPage(total, start, size, tuple(page))
 
     # -- changing ------------------------------------------------------------------------------------

@@ -196,9 +196,9 @@ def delete_tasks(call: Call) -> Response:
 def conductor_task(call: Call, task_id: str) -> dict[str, Any]:
     run, workflow = call.world.workflows.task(task_id)
     if run.task_type != "HUMAN":
-        return wire.dump_run(run, workflow)
+        return {**wire.dump_run(run, workflow), **wire.conductor_task_extras(run)}
     human = wire.dump_task(call.world.tasks.peek(task_id))  # a HUMAN task's input is the human task's
-    return wire.dump_run(run, workflow, input_data=human["input"])
+    return {**wire.dump_run(run, workflow, input_data=human["input"]), **wire.conductor_task_extras(run)}
 
 
 def _caller(world: World, request: Request) -> Principal:

@@ -165,11 +165,24 @@ def task_json(task: HumanTask) -> bytes:
     return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, separators=(",", ":")).encode())
 
 
+_ENTRY_JSON: _Memo[HumanTask, bytes] = _Memo(2048)
+
+
+def search_entry(task: HumanTask) -> dict[str, Any]:
+    """A search result: the HumanTaskEntry without `humanTaskDef`, as Orkes answers a search (the definition is
+    still in `input.__humanTaskDefinition`)."""
+    return {key: value for key, value in dump_task(task).items() if key != "humanTaskDef"}
+
+
 def page_json(page: SearchPage) -> bytes:
-    """A search page as UTF-8 JSON, from each task's kept JSON."""
+    """A search page as UTF-8 JSON, from each result's kept JSON."""
     head = f'{{"totalHits":{page.total_hits},"hits":{len(page.results)},"start":{page.start},' \
            f'"pageSizeLimit":{page.size},"results":['
-    return head.encode() + b",".join(task_json(t) for t in page.results) + b"]}"
+    return head.encode() + b",".join(_ENTRY_JSON.get(t, _entry_json) for t in page.results) + b"]}"
+
+
+def _entry_json(task: HumanTask) -> bytes:
+    return json.dumps(search_entry(task), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
@@ -185,7 +198,7 @@ def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
 
     size = data.get("size")
     return TaskSearch(
-        search_type=SearchType(data.get("searchType") or SearchType.INBOX),
+        search_type=SearchType(data["searchType"]) if data.get("searchType") else None,
         start=int(data.get("start") or 0),
         size=DEFAULT_PAGE_SIZE if size is None else int(size),
         states=tuple(TaskState(s) for s in data.get("states") or ()),
@@ -294,6 +307,25 @@ def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None
     if run.worker_id:
         out["workerId"] = run.worker_id
     return out
+
+
+def task_definition(run: TaskRun) -> dict[str, Any]:
+    """The `taskDefinition` of a Conductor Task: the workflow task's own, over the defaults of a TaskDef a real
+    server fills in (a HUMAN task's has the timeout its workflow task gives it)."""
+    given = run.workflow_task.get("taskDefinition")
+    defaults: dict[str, Any] = {
+        "name": run.def_name, "retryCount": 0, "timeoutSeconds": 0, "timeoutPolicy": "TIME_OUT_WF",
+        "retryLogic": "FIXED", "retryDelaySeconds": 0, "responseTimeoutSeconds": 0, "inputKeys": [],
+        "outputKeys": [], "inputTemplate": {}, "concurrentExecLimit": 0, "rateLimitPerFrequency": 0,
+        "rateLimitFrequencyInSeconds": 1, "pollTimeoutSeconds": 0, "backoffScaleFactor": 1,
+    }
+    return {**defaults, **(given if isinstance(given, dict) else {})}
+
+
+def conductor_task_extras(run: TaskRun) -> dict[str, Any]:
+    """What `GET /human/tasks/{id}/conductorTask` adds to `dump_run`: the Task model's `taskDefinition` and
+    `firstStartTime` (when the task first started)."""
+    return {"taskDefinition": task_definition(run), "firstStartTime": run.start_time}
 
 
 def dump_workflow(workflow: Workflow, *, include_tasks: bool = True) -> dict[str, Any]:

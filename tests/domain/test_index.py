@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mockserver.domain import (
+    Access,
     Directory,
     HumanTask,
     ManualClock,
@@ -41,7 +42,13 @@ OUTSIDER = Principal("other-app", PrincipalKind.APPLICATION)
 MEMBER = Principal("member00001@example.com", PrincipalKind.USER, groups=frozenset({"team-0001", "team-0002"}))
 SHOUTY = Principal("MEMBER00002@EXAMPLE.COM", PrincipalKind.USER)  # ids compare exactly; the index folds case
 EXTERNAL = Principal("user00003@example.com", PrincipalKind.USER)
-CALLERS = (ADMIN, OWNER, OUTSIDER, MEMBER, SHOUTY, EXTERNAL)
+# A scenario's `permissions:` made it an owner of two workflow definitions' tasks (EXECUTE), and a reader of one.
+GRANTED = Principal("granted-app", PrincipalKind.APPLICATION,
+                    grants=frozenset({("loan_origination", Access.EXECUTE), ("refunds", Access.EXECUTE),
+                                      ("procurement", Access.READ)}))
+CALLERS = (ADMIN, OWNER, OUTSIDER, MEMBER, SHOUTY, EXTERNAL, GRANTED)
+SCOPES: dict[SearchType | None, Callable[[Principal, HumanTask], bool]] = {
+    SearchType.ADMIN: rights.in_admin_view, SearchType.INBOX: rights.in_inbox, None: rights.in_default_scope}
 
 
 def edge_tasks(base: HumanTask) -> list[HumanTask]:
@@ -65,7 +72,7 @@ def make_store(count: int, seed: int) -> TaskStore:
 
 def full_scan(store: TaskStore, caller: Principal, query: TaskSearch) -> tuple[int, list[str]]:
     """The search as the store did it before it had an index: every task, then one sort."""
-    in_scope = rights.in_admin_view if query.search_type is SearchType.ADMIN else rights.in_inbox
+    in_scope = SCOPES[query.search_type]
     matches = _matcher(query)
     hits = sorted((t for t in store.all() if in_scope(caller, t) and matches(t)), key=order_key)
     start, size = max(query.start, 0), min(max(query.size, 0), MAX_PAGE_SIZE)
@@ -119,7 +126,7 @@ def random_query(rng: random.Random, tasks: list[HumanTask]) -> TaskSearch:
         fields["full_text_query"] = rng.choice(("INV", "loan", "Acme", "nothing-like-this"))
     if rng.random() < 0.05:
         fields["display_names"] = (rng.choice(tasks).display_name,)
-    return TaskSearch(search_type=rng.choice((SearchType.ADMIN, SearchType.INBOX)),
+    return TaskSearch(search_type=rng.choice((SearchType.ADMIN, SearchType.INBOX, None)),
                       start=rng.choice((0, 0, 0, 1, 7, 40)), size=rng.choice((0, 1, 5, 15, 15, 100, 5000)), **fields)
 
 
@@ -208,7 +215,7 @@ def test_a_selective_filter_looks_only_at_its_bucket() -> None:
 
 
 def expected_buckets(tasks: dict[str, HumanTask]) -> list[dict[Any, frozenset[str]]]:
-    fields: list[dict[Any, set[str]]] = [{} for _ in range(6)]
+    fields: list[dict[Any, set[str]]] = [{} for _ in range(8)]
     for task in tasks.values():
         for field, key in enumerate(keys_of(task)):
             if key is not NOT_INDEXED:

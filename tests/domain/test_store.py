@@ -284,6 +284,15 @@ def test_inbox_holds_what_the_caller_may_act_on(world: World) -> None:
     assert ids_of(world, OTHER_APP) == ["open"]
 
 
+def test_a_search_without_search_type_adds_the_tasks_the_caller_owns(world: World) -> None:
+    # The JS SDK's pollSearch leaves searchType out: the application that started the workflows finds them all,
+    # the one assigned to an external user too; an explicit INBOX still holds only what it may act on.
+    assert sorted(ids_of(world, OWNER)) == ["cgroup", "cuser", "egroup", "ext", "open"]
+    assert ids_of(world, OWNER, search_type=SearchType.INBOX) == ["open"]
+    assert ids_of(world, OTHER_APP) == ["open"]  # neither owner nor assignee: the open task only
+    assert ids_of(world, OWNER, assignees=(EXT_ALICE,), states=(TaskState.PENDING, TaskState.ASSIGNED)) == ["ext"]
+
+
 def test_admin_scope(world: World) -> None:
     assert len(ids_of(world, ADMIN, search_type=SearchType.ADMIN)) == 5
     assert len(ids_of(world, OWNER, search_type=SearchType.ADMIN)) == 5

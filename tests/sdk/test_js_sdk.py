@@ -25,6 +25,7 @@ EXPECTED_STEPS: Final = (
     "connect",
     "a_getTaskById_assigned",
     "b_search_admin_assigned",
+    "b_pollSearch_without_searchType_by_owner",
     "c_claimTaskAsExternalUser_alice",
     "d_claimTaskAsExternalUser_bob_rejected",
     "e_releaseTask",

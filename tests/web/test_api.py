@@ -381,6 +381,18 @@ def test_search_with_the_js_default_body_is_the_inbox(api: Api) -> None:
     assert (result["totalHits"], result["hits"], result["start"], result["pageSizeLimit"]) == (3, 3, 0, 15)
 
 
+def test_search_without_search_type_finds_the_owners_tasks_and_leaves_out_the_definition(api: Api) -> None:
+    owned = search(api, "owner")
+    assert owned["totalHits"] == 10  # the owner started every workflow: all its tasks, whoever they wait for
+    inbox = search(api, "owner", searchType="INBOX")
+    assert inbox["totalHits"] < owned["totalHits"]
+    for entry in owned["results"]:
+        assert "humanTaskDef" not in entry
+        assert "assignments" in entry["input"]["__humanTaskDefinition"]
+    first = owned["results"][0]["taskId"]
+    assert "humanTaskDef" in api.call("GET", f"/human/tasks/{first}", "owner").json()  # a read still has it
+
+
 def test_search_admin_scope(api: Api) -> None:
     assert search(api, searchType="ADMIN")["totalHits"] == 10
     assert search(api, "owner", searchType="ADMIN")["totalHits"] == 10

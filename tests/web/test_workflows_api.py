@@ -57,6 +57,9 @@ def test_a_human_task_inside_a_workflow_end_to_end(api: Api) -> None:
     conductor = api.call("GET", f"/human/tasks/{task_id}/conductorTask", "owner").json()
     assert (conductor["taskId"], conductor["taskType"], conductor["status"]) == (task_id, "HUMAN", "IN_PROGRESS")
     assert "__humanTaskProcessContext" in conductor["inputData"]
+    assert conductor["firstStartTime"] == conductor["startTime"] > 0
+    assert (conductor["taskDefinition"]["name"], conductor["taskDefinition"]["timeoutPolicy"]) == (
+        conductor["taskDefName"], "TIME_OUT_WF")
 
     assert api.call("POST", f"/human/tasks/{task_id}/externalUser/alice%40example.com", "owner").status_code == 200
     assert api.call("POST", f"/human/tasks/{task_id}/update?complete=true", "owner",

@@ -29,15 +29,24 @@ from mockserver.domain.model import (
     UserType,
 )
 
+AUTO_CLAIMING = frozenset({UserType.EXTERNAL_USER, UserType.CONDUCTOR_USER})  # one person, who can be the claimant
+
 
 def new_task(task_id: str, definition: HumanTaskDef, *, now: int, ids: IdGenerator, **fields: Any) -> HumanTask:
     """A task as a real server creates it: PENDING, then at once assigned to `assignments[0]` (ASSIGNED),
-    or, with no assignments, ASSIGNED to no one and open to anyone (ASSIGNMENTS_COMPLETED)."""
+    or, with no assignments, ASSIGNED to no one and open to anyone (ASSIGNMENTS_COMPLETED).
+    With `autoClaim: true` and a first assignee that is one person (EXTERNAL_USER or CONDUCTOR_USER), that
+    assignee claims it at once: IN_PROGRESS, claimant = the assignee, a CLAIM log after the ASSIGNMENT."""
     first = definition.assignments[0].assignee if definition.assignments else None
     task = HumanTask(task_id=task_id, state=TaskState.ASSIGNED, created_on=now, updated_on=now,
                      assignee=first, definition=definition, assignee_index=0 if first else None,
                      assignments_completed=first is None, **fields)
-    return replace(task, action_logs=(assignment_log(task, now, ids),))
+    task = replace(task, action_logs=(assignment_log(task, now, ids),))
+    if definition.auto_claim and first is not None and first.user_type in AUTO_CLAIMING:
+        claimed = logs.claim_log(first, first, now, ids)
+        task = replace(task, state=next_state(task, Action.CLAIM), claimant=first,
+                       action_logs=(*task.action_logs, claimed))
+    return task
 
 
 def claim_for_user(task: HumanTask, caller: Principal, user_id: str, *, override: bool, directory: Directory,

@@ -6,7 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from mockserver.domain import Directory, HumanTask, Principal, PrincipalKind, Role, TaskState, TaskUser, UserType
+from mockserver.domain import (
+    Access,
+    Directory,
+    HumanTask,
+    Permission,
+    Principal,
+    PrincipalKind,
+    Role,
+    SubjectType,
+    TaskState,
+    TaskUser,
+    UserType,
+)
 from mockserver.domain.errors import Forbidden
 from mockserver.domain.lifecycle import rights
 
@@ -110,3 +122,48 @@ def test_require_names_caller_operation_and_task() -> None:
     with pytest.raises(Forbidden) as refused:
         rights.require(False, STRANGER, "claim", TASK, " assigned to x")
     assert refused.value.message == Forbidden("stranger", "claim", "task: review assigned to x").message
+
+
+# -- permissions on the workflow definition (a scenario's `permissions:`) -----------------------------------
+
+def granted(*access: str, subject_type: str = "USER", subject: str = "perm") -> Principal:
+    """The principal `perm` (a member of `auditors`) as the directory makes it, with one grant on the task's
+    workflow definition and one on another."""
+    grants = [Permission(WORKFLOW, frozenset(Access(a) for a in access), SubjectType(subject_type), subject),
+              Permission("other_flow", frozenset(Access), SubjectType.USER, "perm")]
+    directory = Directory((Principal("perm", PrincipalKind.USER),), {"auditors": ["perm"]}, permissions=grants)
+    found = directory.get("perm")
+    assert found is not None
+    return found
+
+
+WORKFLOW = "invoice_flow"
+OF_FLOW = replace(TASK, workflow_name=WORKFLOW)
+
+
+@pytest.mark.parametrize(("access", "read", "claim", "reassign", "delete", "owner"), [
+    ((), False, False, False, False, False),
+    (("READ",), True, False, False, False, False),
+    (("UPDATE",), True, True, True, False, False),
+    (("DELETE",), False, False, False, True, False),
+    (("EXECUTE",), True, True, True, True, True),  # EXECUTE makes an owner, and an owner may do all of it
+])
+def test_each_permission_grants_what_the_docs_list_it_for(access: tuple[str, ...], read: bool, claim: bool,
+                                                         reassign: bool, delete: bool, owner: bool) -> None:
+    caller = granted(*access)
+    assert rights.may_read(caller, OF_FLOW) is read
+    assert rights.may_claim_as_self(caller, OF_FLOW, override=False) is claim
+    assert rights.may_reassign(caller, OF_FLOW) is reassign
+    assert rights.may_delete(caller, OF_FLOW) is delete
+    assert rights.is_owner(caller, OF_FLOW) is owner
+    assert rights.may_claim_for_external_user(caller, OF_FLOW) is owner
+    assert rights.may_act_on_claim(caller, OF_FLOW) is owner
+    assert rights.in_default_scope(caller, OF_FLOW) is owner
+    assert rights.in_admin_view(caller, OF_FLOW) is owner
+
+
+def test_a_grant_reaches_a_group_member_and_names_one_workflow_definition() -> None:
+    member = granted("EXECUTE", subject_type="GROUP", subject="auditors")
+    assert rights.is_owner(member, OF_FLOW)
+    assert not rights.is_owner(member, replace(OF_FLOW, workflow_name="third_flow"))
+    assert not rights.is_owner(granted("EXECUTE", subject_type="APPLICATION", subject="perm"), OF_FLOW)  # a user

@@ -168,3 +168,41 @@ def test_finish_and_delete_all() -> None:
 
 def test_record_trigger_appends() -> None:
     assert transitions.record_trigger(fresh(), {"x": 1}).trigger_log == ({"x": 1},)
+
+
+# -- autoClaim ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first", [ANN, TaskUser("cuser@example.com", UserType.CONDUCTOR_USER)])
+def test_auto_claim_makes_a_single_first_assignee_the_claimant_at_creation(first: TaskUser) -> None:
+    task = fresh(HumanTaskDef(assignments=(Assignment(first, 5), Assignment(CAROL, 5)), auto_claim=True))
+    assert (task.state, task.assignee, task.claimant) == (TaskState.IN_PROGRESS, first, first)
+    assert [(log.action, log.state, log.acted_by) for log in task.action_logs] == [
+        (LogAction.ASSIGNMENT, TaskState.ASSIGNED, "system"), (LogAction.CLAIM, TaskState.IN_PROGRESS, str(first))]
+    assert task.action_logs[1].claimant == first
+
+
+@pytest.mark.parametrize("definition", [
+    HumanTaskDef(assignments=(Assignment(TaskUser("reviewers", UserType.CONDUCTOR_GROUP), 5),), auto_claim=True),
+    HumanTaskDef(assignments=(Assignment(TaskUser("partners", UserType.EXTERNAL_GROUP), 5),), auto_claim=True),
+    HumanTaskDef(auto_claim=True),  # open to anyone: nobody to claim it
+    HumanTaskDef(assignments=(Assignment(ANN, 5),), auto_claim=False),
+])
+def test_auto_claim_needs_one_person_as_first_assignee(definition: HumanTaskDef) -> None:
+    task = fresh(definition)
+    assert (task.state, task.claimant) == (TaskState.ASSIGNED, None)
+    assert [log.action for log in task.action_logs] in ([LogAction.ASSIGNMENT], [LogAction.ASSIGNMENTS_COMPLETED])
+
+
+def test_auto_claim_as_a_workflow_creates_its_human_task() -> None:
+    from tests.domain.workflows.flows import OWNER as FLOW_OWNER
+    from tests.domain.workflows.flows import human, human_task_of, make_world, start
+
+    world = make_world()
+    step = human("review", ("ann@example.com", "EXTERNAL_USER", 0))
+    step["inputParameters"]["__humanTaskDefinition"]["autoClaim"] = True
+    task = world.tasks.get(FLOW_OWNER, human_task_of(world, start(world, step, amount=3), "review"))
+    ann = TaskUser("ann@example.com", UserType.EXTERNAL_USER)
+    assert (task.state, task.claimant, task.definition.auto_claim) == (TaskState.IN_PROGRESS, ann, True)
+    assert [log.action for log in task.action_logs] == [LogAction.ASSIGNMENT, LogAction.CLAIM]
+    world.tasks.update(FLOW_OWNER, task.task_id, {"ok": True}, complete=True)  # and it completes as a claimed one
+    assert world.tasks.peek(task.task_id).state is TaskState.COMPLETED

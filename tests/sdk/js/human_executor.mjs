@@ -12,6 +12,7 @@ const STEPS = [
   "connect",
   "a_getTaskById_assigned",
   "b_search_admin_assigned",
+  "b_pollSearch_without_searchType_by_owner",
   "c_claimTaskAsExternalUser_alice",
   "d_claimTaskAsExternalUser_bob_rejected",
   "e_releaseTask",
@@ -54,6 +55,22 @@ async function runSteps(human) {
     const ids = Array.isArray(results) ? results.map((t) => t?.taskId) : [];
     check(ids.includes("t-ext"), "results contain t-ext", ids);
     return { taskIds: ids };
+  });
+
+  // The JS SDK example (examples/advanced/human-tasks.ts): the application that owns the task polls without
+  // searchType and finds it, although it is assigned to an external user; results carry no humanTaskDef.
+  await step("b_pollSearch_without_searchType_by_owner", async (check) => {
+    const results = await human.pollSearch(
+      { states: ["PENDING", "ASSIGNED"], taskRefNames: ["approve_ref"] },
+      { pollInterval: 50, maxPollTimes: 3 },
+    );
+    const ids = (results ?? []).map((t) => t.taskId);
+    check(ids.includes("t-ext"), "pollSearch without searchType finds t-ext", ids);
+    const found = (results ?? []).find((t) => t.taskId === "t-ext");
+    check(found !== undefined && !("humanTaskDef" in found), "the result has no humanTaskDef", found);
+    check(found?.input?.__humanTaskDefinition?.userFormTemplate?.name === "approve_form",
+      "the definition is in input.__humanTaskDefinition", found?.input);
+    return ids;
   });
 
   await step("c_claimTaskAsExternalUser_alice", async (check) => {
