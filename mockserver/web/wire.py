@@ -26,7 +26,7 @@ from mockserver.domain import (
     UserType,
 )
 from mockserver.domain.store import DEFAULT_PAGE_SIZE
-from mockserver.domain.workflows import TASK_TERMINAL, TaskRun, Workflow, WorkflowDef
+from mockserver.domain.workflows import TASK_TERMINAL, TaskDef, TaskRun, Workflow, WorkflowDef
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -275,23 +275,23 @@ def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None
         "status": run.status.value,
         "inputData": run.input_data if input_data is None else input_data,
         "referenceTaskName": run.ref,
-        "retryCount": 0,
+        "retryCount": run.retry_count,
         "seq": run.seq,
-        "pollCount": 0,
+        "pollCount": run.poll_count,
         "taskDefName": run.def_name,
         "scheduledTime": run.scheduled_time,
         "startTime": run.start_time,
         "endTime": run.end_time,
         "updateTime": run.update_time,
         "startDelayInSeconds": 0,
-        "retried": False,
+        "retried": run.retried,
         "executed": run.status in TASK_TERMINAL,
         "callbackFromWorker": True,
-        "responseTimeoutSeconds": 0,
+        "responseTimeoutSeconds": run.task_def.response_timeout_seconds if run.task_def else 0,
         "workflowInstanceId": workflow.workflow_id,
         "workflowType": workflow.definition.name,
         "taskId": run.task_id,
-        "callbackAfterSeconds": 0,
+        "callbackAfterSeconds": run.callback_after_seconds,
         "outputData": run.output_data,
         "workflowTask": run.workflow_task,
         "rateLimitPerFrequency": 0,
@@ -306,6 +306,12 @@ def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None
         out["reasonForIncompletion"] = run.reason
     if run.worker_id:
         out["workerId"] = run.worker_id
+    if run.retried_task_id:
+        out["retriedTaskId"] = run.retried_task_id
+    if run.domain:
+        out["domain"] = run.domain
+    if run.task_def is not None:
+        out["taskDefinition"] = dump_task_def(run.task_def)
     return out
 
 
@@ -328,6 +334,21 @@ def conductor_task_extras(run: TaskRun) -> dict[str, Any]:
     return {"taskDefinition": task_definition(run), "firstStartTime": run.start_time}
 
 
+def dump_task_def(definition: TaskDef) -> dict[str, Any]:
+    """A task definition as registered, with the fields conductor-mock reads (defaults filled in)."""
+    return {**definition.raw, "name": definition.name, "retryCount": definition.retry_count,
+            "retryLogic": definition.retry_logic.value, "retryDelaySeconds": definition.retry_delay_seconds,
+            "backoffScaleFactor": definition.backoff_scale_factor,
+            "responseTimeoutSeconds": definition.response_timeout_seconds,
+            "timeoutSeconds": definition.timeout_seconds, "createTime": definition.create_time,
+            "updateTime": definition.update_time}
+
+
+def result_logs(body: Mapping[str, Any]) -> list[str]:
+    """The log lines of a TaskResult's `logs` (`[{log, ...}]`)."""
+    return [str(item["log"]) for item in body.get("logs") or () if isinstance(item, dict) and item.get("log")]
+
+
 def dump_workflow(workflow: Workflow, *, include_tasks: bool = True) -> dict[str, Any]:
     """A Conductor Workflow, with the field names of the SDKs' Workflow models."""
     out: dict[str, Any] = {
@@ -341,7 +362,7 @@ def dump_workflow(workflow: Workflow, *, include_tasks: bool = True) -> dict[str
         "tasks": [dump_run(run, workflow) for run in workflow.tasks] if include_tasks else [],
         "input": workflow.input,
         "output": workflow.output,
-        "taskToDomain": {},
+        "taskToDomain": workflow.task_to_domain,
         "failedReferenceTaskNames": [r.ref for r in workflow.tasks if r.status.value.startswith("FAILED")],
         "workflowDefinition": dump_definition(workflow.definition),
         "priority": workflow.priority,

@@ -7,6 +7,8 @@
 - `timers`: SLA due times and the heap, workflow task timeouts, firing an SLA;
 - `seeding`: workflows for scenario-seeded human tasks;
 - `triggers`: human task triggers that start workflows;
+- `taskdefs`: task definitions (retry and response-timeout policy) and their registry;
+- `workers`: the queues SIMPLE tasks wait in for workers' polls, requeues, retries, task logs;
 - `engine`: `WorkflowEngine`, the facade World, web and control use.
 
 Control-flow constructs (forks, switches, loops, sub-workflows) are refused at registration.
@@ -28,6 +30,8 @@ from mockserver.domain.workflows.records import (
     TERMINATE_REASON,
     UPDATE_STATUSES,
     WORKFLOW_TERMINAL,
+    RetryLogic,
+    TaskDef,
     TaskRun,
     TaskStatus,
     Timer,
@@ -40,7 +44,8 @@ from mockserver.domain.workflows.records import (
 
 __all__ = [
     "HUMAN_DEF_KEY", "NOOP_TYPES", "SUPPORTED_TYPES", "SYSTEM_TYPES", "TASK_TERMINAL", "TERMINATE_REASON",
-    "UPDATE_STATUSES", "WAITING_TYPES", "WORKFLOW_TERMINAL", "TaskRun", "TaskStatus", "Timer", "Workflow",
+    "UPDATE_STATUSES", "WAITING_TYPES", "RetryLogic", "TaskDef", "WORKFLOW_TERMINAL",
+    "TaskRun", "TaskStatus", "Timer", "Workflow",
     "WorkflowConflict", "WorkflowDef", "WorkflowEngine", "WorkflowNotFound", "WorkflowStatus", "check_definition",
     "parse_human_definition", "resolve",
 ]

@@ -25,6 +25,7 @@ from mockserver.domain.workflows.definitions import DefinitionRegistry
 from mockserver.domain.workflows.execution import Executions
 from mockserver.domain.workflows.records import (
     WORKFLOW_TERMINAL,
+    TaskDef,
     TaskRun,
     TaskStatus,
     Timer,
@@ -33,7 +34,9 @@ from mockserver.domain.workflows.records import (
     WorkflowDef,
     WorkflowNotFound,
 )
+from mockserver.domain.workflows.taskdefs import TaskDefRegistry
 from mockserver.domain.workflows.timers import Timers, fire_sla
+from mockserver.domain.workflows.workers import QueueListener, WorkQueues, add_log
 
 
 class WorkflowEngine:
@@ -43,8 +46,11 @@ class WorkflowEngine:
         self._store = store
         self._lock = lock
         self._registry = DefinitionRegistry(clock=clock, lock=lock)
+        self._clock = clock
         self._timers = Timers()
-        self._runs = Executions(store, self._registry, self._timers, clock=clock, ids=ids)
+        self._task_defs = TaskDefRegistry(clock=clock, lock=lock)
+        self._runs = Executions(store, self._registry, self._timers, clock=clock, ids=ids,
+                                task_defs=self._task_defs, queues=WorkQueues())
         store.subscribe(self._runs.on_human_task_change)
 
     # -- definitions -------------------------------------------------------------------------------------
@@ -66,10 +72,12 @@ class WorkflowEngine:
     # -- executions --------------------------------------------------------------------------------------
 
     def start(self, caller: Principal, name: str, *, version: int | None = None, workflow_input: Any = None,
-              correlation_id: str | None = None, priority: int = 0, workflow_id: str | None = None) -> str:
+              correlation_id: str | None = None, priority: int = 0, workflow_id: str | None = None,
+              task_to_domain: dict[str, str] | None = None) -> str:
         with self._lock:
             return self._runs.start(caller, name, version=version, workflow_input=workflow_input,
-                                    correlation_id=correlation_id, priority=priority, workflow_id=workflow_id)
+                                    correlation_id=correlation_id, priority=priority, workflow_id=workflow_id,
+                                    task_to_domain=task_to_domain)
 
     def get(self, workflow_id: str) -> Workflow:
         """A snapshot of the workflow (safe to serialize outside the lock)."""
@@ -96,14 +104,19 @@ class WorkflowEngine:
 
     def update_task(self, caller: Principal, workflow_id: str, task_id: str, status: TaskStatus,
                     output: Mapping[str, Any] | None = None, reason: str | None = None,
-                    worker_id: str | None = None) -> str:
+                    worker_id: str | None = None, callback_after_seconds: int = 0,
+                    logs: Iterable[str] = ()) -> str:
         """A TaskResult from a worker (`POST /api/tasks`): update the task and move the workflow on."""
         with self._lock:
             workflow = self._runs.get(workflow_id)
             run = next((t for t in workflow.tasks if t.task_id == task_id), None)
             if run is None:
                 raise WorkflowNotFound(f"No task {task_id} in workflow {workflow_id}")
-            return self._runs.apply_result(caller, workflow, run, status, dict(output or {}), reason, worker_id)
+            result = self._runs.apply_result(caller, workflow, run, status, dict(output or {}), reason, worker_id,
+                                             callback_after_seconds)
+            for message in logs:
+                add_log(run, message, self._clock.now_ms())
+            return result
 
     def update_task_by_ref(self, caller: Principal, workflow_id: str, ref: str, status: TaskStatus,
                            output: Mapping[str, Any] | None = None, worker_id: str | None = None) -> str:
@@ -129,6 +142,48 @@ class WorkflowEngine:
             for task in tasks:
                 self._timers.track(task)
 
+    # -- workers -----------------------------------------------------------------------------------------
+
+    def poll(self, task_type: str, *, worker_id: str | None = None, domain: str | None = None,
+             count: int = 1) -> list[tuple[TaskRun, Workflow]]:
+        """Hand up to `count` queued tasks of `task_type` (and `domain`) to a worker, without waiting."""
+        with self._lock:
+            runs = self._runs.poll(task_type, worker_id, domain or None, count)
+            return [(copy.deepcopy(run), copy.deepcopy(self._runs.run_of(run.task_id)[0])) for run in runs]
+
+    def on_queued(self, listener: QueueListener) -> None:
+        """Call `listener(task type)` whenever a task is queued for workers (under the world's lock)."""
+        with self._lock:
+            self._runs.queues.subscribe(listener)
+
+    def queue_sizes(self, task_types: Iterable[str] = ()) -> dict[str, int]:
+        with self._lock:
+            return self._runs.queues.sizes(task_types, self._runs.run_of)
+
+    def add_log(self, task_id: str, message: str) -> None:
+        with self._lock:
+            add_log(self._known(task_id), message, self._clock.now_ms())
+
+    def logs(self, task_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._known(task_id).logs)
+
+    def _known(self, task_id: str) -> TaskRun:
+        if task_id not in self._runs.task_owner:
+            raise WorkflowNotFound(f"No such task: {task_id}")
+        return self._runs.run_of(task_id)[1]
+
+    def register_task_defs(self, caller: Principal | None, items: list[Mapping[str, Any]]) -> list[TaskDef]:
+        return self._task_defs.register(caller, items)
+
+    def task_def(self, name: str) -> TaskDef:
+        return self._task_defs.get(name)
+
+    def task_defs(self) -> list[TaskDef]:
+        return self._task_defs.all()
+
+    # -- timers --------------------------------------------------------------------------------------------
+
     def due_timers(self, until: int) -> list[Timer]:
         """Every SLA expiry and timeout due at or before `until`, in firing order."""
         with self._lock:
@@ -139,6 +194,8 @@ class WorkflowEngine:
         with self._lock:
             if timer.kind == "timeout":
                 return self._runs.time_out(timer.task_id)
+            if timer.kind == "response":
+                return self._runs.response_timed_out(timer.task_id)
             return fire_sla(self._store, timer)
 
     # -- seeding -----------------------------------------------------------------------------------------

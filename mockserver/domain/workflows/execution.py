@@ -18,6 +18,7 @@ from mockserver.domain.ids import IdGenerator
 from mockserver.domain.lifecycle import TERMINAL_STATES, new_task
 from mockserver.domain.model import Action, HumanTask, LogAction, TaskState
 from mockserver.domain.store import TaskStore
+from mockserver.domain.workflows import workers
 from mockserver.domain.workflows.definitions import (
     HUMAN_DEF_KEY,
     NOOP_TYPES,
@@ -36,18 +37,22 @@ from mockserver.domain.workflows.records import (
     WorkflowNotFound,
     WorkflowStatus,
 )
+from mockserver.domain.workflows.taskdefs import TaskDefRegistry
 from mockserver.domain.workflows.timers import Timers
 from mockserver.domain.workflows.triggers import run_triggers
+from mockserver.domain.workflows.workers import WorkQueues
 
 
 class Executions:
     """The workflow executions of one world. Not locked itself: `WorkflowEngine` calls it under the world's lock."""
 
     def __init__(self, store: TaskStore, definitions: DefinitionRegistry, timers: Timers, *, clock: Clock,
-                 ids: IdGenerator) -> None:
+                 ids: IdGenerator, task_defs: TaskDefRegistry, queues: WorkQueues) -> None:
         self._store = store
         self._definitions = definitions
         self._timers = timers
+        self._task_defs = task_defs
+        self.queues = queues
         self._clock = clock
         self._ids = ids
         self.workflows: dict[str, Workflow] = {}
@@ -76,7 +81,8 @@ class Executions:
     # -- changes ---------------------------------------------------------------------------------------------
 
     def start(self, caller: Principal, name: str, *, version: int | None = None, workflow_input: Any = None,
-              correlation_id: str | None = None, priority: int = 0, workflow_id: str | None = None) -> str:
+              correlation_id: str | None = None, priority: int = 0, workflow_id: str | None = None,
+              task_to_domain: dict[str, str] | None = None) -> str:
         definition = self._definitions.definition(name, version)
         if workflow_id is not None and workflow_id in self.workflows:
             raise WorkflowConflict(f"Workflow {workflow_id} already exists")
@@ -85,7 +91,8 @@ class Executions:
             workflow_id=workflow_id or self._ids.new_id(), definition=definition, status=WorkflowStatus.RUNNING,
             input=dict(workflow_input) if isinstance(workflow_input, dict) else {}, created_by=caller.id,
             create_time=now, update_time=now, correlation_id=correlation_id, priority=priority,
-            owner_app=caller.id if caller.kind is PrincipalKind.APPLICATION else None)
+            owner_app=caller.id if caller.kind is PrincipalKind.APPLICATION else None,
+            task_to_domain=dict(task_to_domain or {}))
         self.workflows[workflow.workflow_id] = workflow
         self._advance(workflow)
         return workflow.workflow_id
@@ -94,7 +101,8 @@ class Executions:
         self._end(workflow, WorkflowStatus.TERMINATED, reason)
 
     def apply_result(self, caller: Principal, workflow: Workflow, run: TaskRun, status: TaskStatus,
-                     output: dict[str, Any], reason: str | None, worker_id: str | None) -> str:
+                     output: dict[str, Any], reason: str | None, worker_id: str | None,
+                     callback_after_seconds: int = 0) -> str:
         """A TaskResult from a worker: update the run and move the workflow on."""
         if status not in UPDATE_STATUSES:
             raise InvalidRequest(f"Task status {status} cannot be set by an update; use one of "
@@ -109,16 +117,55 @@ class Executions:
         now = self._clock.now_ms()
         run.output_data = {**run.output_data, **output}
         run.update_time = now
+        self.queues.discard(run)
         if status is TaskStatus.IN_PROGRESS:
             run.status, run.start_time = TaskStatus.IN_PROGRESS, run.start_time or now
+            run.callback_after_seconds = callback_after_seconds
             self._timers.watch_timeout(run)
+            if run.task_type != "HUMAN":  # Conductor postpones it in its queue: polled again after the callback
+                self.queues.push(run, now, callback_after_seconds)
         elif status is TaskStatus.COMPLETED:
             self._complete_run(run, run.output_data)
             self._advance(workflow)
         else:
             run.status, run.end_time, run.reason = status, now, reason
-            self._end(workflow, WorkflowStatus.FAILED, reason or f"Task {run.ref} failed")
+            self._retry_or_end(workflow, run, WorkflowStatus.FAILED, status is TaskStatus.FAILED)
         return run.task_id
+
+    def _retry_or_end(self, workflow: Workflow, run: TaskRun, end_status: WorkflowStatus, retryable: bool) -> None:
+        """A new attempt of the failed (or timed-out) `run` when its definition allows one, else the end."""
+        if retryable and workers.may_retry(run):
+            now = self._clock.now_ms()
+            attempt, delay = workers.next_attempt(run, workflow, self._ids.new_id(), now)
+            workflow.tasks.append(attempt)
+            workflow.update_time = now
+            self.task_owner[attempt.task_id] = workflow.workflow_id
+            self.queues.push(attempt, now, delay)
+            return
+        self._end(workflow, end_status, run.reason or f"Task {run.ref} failed")
+
+    def poll(self, task_type: str, worker_id: str | None, domain: str | None, count: int) -> list[TaskRun]:
+        now = self._clock.now_ms()
+        taken = self.queues.take(task_type, domain, count, now, self.run_of)
+        for run in taken:
+            workers.start_attempt(run, worker_id, now)
+            self._timers.watch_timeout(run)
+            self._timers.watch_response(run)
+        return taken
+
+    def response_timed_out(self, task_id: str) -> dict[str, Any]:
+        """The worker holding the task went silent past `responseTimeoutSeconds`: the attempt times out and,
+        with retries left, a new one is queued (else the workflow times out)."""
+        workflow, run = self.run_of(task_id)
+        now = self._clock.now_ms()
+        seconds = run.task_def.response_timeout_seconds if run.task_def else 0
+        run.status, run.end_time, run.update_time, run.response_due = TaskStatus.TIMED_OUT, now, now, 0
+        run.reason = f"responseTimeout: {seconds} exceeded for the taskId: {task_id} with Task Definition: " \
+                     f"{run.def_name}"
+        self._retry_or_end(workflow, run, WorkflowStatus.TIMED_OUT, True)
+        retry = workflow.tasks[-1] if workflow.tasks[-1].retried_task_id == task_id else None
+        return {"at": now, "taskId": task_id, "event": "RESPONSE_TIMED_OUT", "workflowId": workflow.workflow_id,
+                "retryTaskId": retry.task_id if retry else None}
 
     def time_out(self, task_id: str) -> dict[str, Any]:
         workflow, run = self.run_of(task_id)
@@ -192,6 +239,10 @@ class Executions:
             self._terminate_task(workflow, run)
         elif task_type in NOOP_TYPES:
             self._complete_run(run, {})
+        elif task_type == "SIMPLE":
+            run.task_def = workers.task_def_of(workflow_task, self._task_defs.find)
+            run.domain = workers.domain_of(workflow, run.def_name)
+            self.queues.push(run, now)
 
     def _terminate_task(self, workflow: Workflow, run: TaskRun) -> None:
         run.output_data = dict(run.input_data.get("workflowOutput") or {})

@@ -86,11 +86,24 @@ class TaskRun:
     output_data: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
     worker_id: str | None = None
+    task_def: TaskDef | None = None  # the registered (or embedded) task definition, when there is one
+    domain: str | None = None  # from the start request's taskToDomain: only a poll with this domain gets it
+    queued: bool = False  # waiting in its task type's queue for a worker's poll
+    available_at: int = 0  # not handed to a poll before this time (retry delay, callbackAfterSeconds)
+    poll_count: int = 0
+    callback_after_seconds: int = 0
+    response_due: int = 0  # when the worker that holds it is deemed gone (0: never)
+    retry_count: int = 0
+    retried_task_id: str | None = None
+    retried: bool = False  # a later attempt replaced this one
+    logs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def timeout_ms(self) -> int:
         definition = self.workflow_task.get("taskDefinition") or {}
         seconds = definition.get("timeoutSeconds") if isinstance(definition, dict) else None
+        if not isinstance(seconds, int) and self.task_def is not None:
+            seconds = self.task_def.timeout_seconds
         return int(seconds) * 1000 if isinstance(seconds, int) and seconds > 0 else 0
 
 
@@ -112,10 +125,34 @@ class Workflow:
     end_time: int = 0
     reason: str | None = None
     next_index: int = 0
+    task_to_domain: dict[str, str] = field(default_factory=dict)
+
+
+class RetryLogic(StrEnum):
+    FIXED = "FIXED"
+    LINEAR_BACKOFF = "LINEAR_BACKOFF"
+    EXPONENTIAL_BACKOFF = "EXPONENTIAL_BACKOFF"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDef:
+    """A registered task definition (`/metadata/taskdefs`): what the worker protocol reads of it."""
+
+    name: str
+    raw: dict[str, Any]
+    retry_count: int = 3
+    retry_logic: RetryLogic = RetryLogic.FIXED
+    retry_delay_seconds: int = 60
+    backoff_scale_factor: int = 1
+    response_timeout_seconds: int = 3600
+    timeout_seconds: int = 0
+    create_time: int = 0
+    update_time: int = 0
+    created_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Timer:
     due: int
-    kind: str  # "sla" or "timeout"
+    kind: str  # "sla", "timeout" or "response"
     task_id: str

@@ -38,6 +38,7 @@ class Timers:
         self._sla_due: dict[str, int] = {}  # unclaimed human tasks whose current assignment expires: when
         self._sla_heap: list[tuple[int, str]] = []  # the same, by due time (entries no longer in _sla_due are stale)
         self._timed_ids: set[str] = set()  # workflow tasks with a timeout, while they run
+        self._response_ids: set[str] = set()  # SIMPLE tasks held by a worker, with a response timeout
 
     def track(self, task: HumanTask) -> None:
         """Follow `task`'s SLA after any change to it (or forget it, when it no longer has one)."""
@@ -52,9 +53,14 @@ class Timers:
         if run.timeout_ms:
             self._timed_ids.add(run.task_id)
 
+    def watch_response(self, run: TaskRun) -> None:
+        if run.response_due:
+            self._response_ids.add(run.task_id)
+
     def due_timers(self, until: int, run_of: RunOf) -> list[Timer]:
-        """Every SLA expiry and timeout due at or before `until`, in firing order."""
+        """Every SLA expiry, timeout and response timeout due at or before `until`, in firing order."""
         timers = [Timer(due, "sla", task_id) for due, task_id in self._due_slas(until)]
+        timers.extend(self._due_responses(until, run_of))
         for task_id in list(self._timed_ids):
             workflow, run = run_of(task_id)
             if run.status is not TaskStatus.IN_PROGRESS or workflow.status is not WorkflowStatus.RUNNING:
@@ -62,6 +68,16 @@ class Timers:
             elif run.scheduled_time + run.timeout_ms <= until:
                 timers.append(Timer(run.scheduled_time + run.timeout_ms, "timeout", task_id))
         return sorted(timers, key=lambda t: (t.due, t.kind != "timeout", t.task_id))
+
+    def _due_responses(self, until: int, run_of: RunOf) -> list[Timer]:
+        due: list[Timer] = []
+        for task_id in list(self._response_ids):
+            workflow, run = run_of(task_id)
+            if run.status is not TaskStatus.IN_PROGRESS or workflow.status is not WorkflowStatus.RUNNING:
+                self._response_ids.discard(task_id)
+            elif run.response_due and not run.queued and run.response_due <= until:
+                due.append(Timer(run.response_due, "response", task_id))
+        return due
 
     def _due_slas(self, until: int) -> list[tuple[int, str]]:
         due_now: list[tuple[int, str]] = []
