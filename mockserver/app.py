@@ -16,6 +16,7 @@ import contextlib
 import functools
 import gc
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from mockserver.control.journal import DEFAULT_CAPACITY
 from mockserver.control.plane import ControlPlane, ControlSettings
 from mockserver.domain import Clock, IdGenerator, ManualClock, SequentialIds, SystemClock, World
 from mockserver.domain.clock import FlowingClock
+from mockserver.domain.identity import Entropy, fixed_secret, new_secret
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import api_surface
@@ -72,8 +74,17 @@ class Loaded:
     faults: tuple[FaultRule, ...] = ()  # the scenario's `faults:` block, armed by the control plane
 
 
-def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0) -> Loaded:
+def token_secret(text: str | None = None, entropy: Entropy = secrets) -> bytes:
+    """The secret tokens are signed with: random, unless `text` (`serve --token-secret`) fixes it."""
+    return fixed_secret(text) if text is not None else new_secret(entropy)
+
+
+def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0,
+            secret: str | None = None, entropy: Entropy = secrets) -> Loaded:
     """Validate the scenario (raising `ScenarioError`) and return a factory that builds its world afresh.
+
+    Every world `build` makes signs tokens with one secret, drawn here (from `entropy`, or fixed by `secret`):
+    tokens survive a reset, never a restart or the load of another scenario (unless `secret` is given).
 
     `generate_tasks`: add that many generated tasks (`mockserver.generate`) to the scenario's own. They are made
     once, here, and shared by every world `build` makes (tasks are immutable). They belong to no workflow."""
@@ -81,6 +92,7 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
     counted = _CountedIds(SequentialIds(id_seed))
     first = load_scenario(path, ids=counted, now_ms=SystemClock().now_ms(), text=source)
     clock = make_clock(first.clock)
+    signing = token_secret(secret, entropy)
     generated = generate.generate_tasks(generate_tasks, now_ms=clock.now_ms(), seed=id_seed) if generate_tasks else ()
     if generated:
         gc.freeze()  # they live as long as the process: keep the garbage collector from walking them again and again
@@ -88,12 +100,12 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
     def build() -> World:
         ids, fresh = SequentialIds(id_seed), make_clock(first.clock)  # a reset starts the clock over too
         if first.clock.start_ms is not None:  # same text, seed and start: the same Seed, so skip parsing (~90% of
-            for _ in range(counted.count):    # a reset); draw the ids the load drew, so the token secret matches
+            for _ in range(counted.count):    # a reset); draw the ids the load drew, so later ids match
                 ids.new_id()
             seed = first.seed
         else:  # defaults depend on the time of loading
             seed = load_scenario(path, ids=ids, now_ms=fresh.now_ms(), text=source).seed
-        world = World(seed, clock=fresh, ids=ids)
+        world = World(seed, clock=fresh, ids=ids, token_secret=signing)
         if generated:  # into the store, not the seed: the workflow engine would adopt each one (~2 KB, ~13 µs)
             world.tasks.replace_all((*generated, *world.tasks.all()))
             world.workflows.track(generated)
@@ -107,15 +119,17 @@ class Loader:
     """The control plane's scenario loader (`ScenarioLoader`): scenarios it loads get the server's id seed."""
 
     id_seed: int = 0
+    token_secret: str | None = None
 
     def load(self, source: Path, text: str) -> Loaded:
-        return prepare(source, id_seed=self.id_seed, text=text)
+        return prepare(source, id_seed=self.id_seed, text=text, secret=self.token_secret)
 
 
 def control_settings(loaded: Loaded, *, id_seed: int = 0, journal_size: int = DEFAULT_CAPACITY,
-                     token: str | None = None) -> ControlSettings:
+                     token: str | None = None, token_secret: str | None = None) -> ControlSettings:
     """The control plane of a server started on `loaded`."""
-    return ControlSettings(journal_size=journal_size, token=token, faults=loaded.faults, loader=Loader(id_seed))
+    return ControlSettings(journal_size=journal_size, token=token, faults=loaded.faults,
+                           loader=Loader(id_seed, token_secret))
 
 
 # -- the app --------------------------------------------------------------------------------------------------------
@@ -170,9 +184,12 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
 
 def build_app(path: Path | None = None, *, id_seed: int = 0, generate_tasks: int = 0,
               journal_size: int = DEFAULT_CAPACITY, control_token: str | None = None,
-              spec: Mapping[str, Any] | None = None) -> Starlette:
-    """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml.
+              spec: Mapping[str, Any] | None = None, token_secret: str | None = None) -> Starlette:
+    """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml;
+    `token_secret` to sign tokens with a fixed secret (see `prepare`).
     Raises `ScenarioError` (the scenario has problems) or `OSError` (it cannot be read)."""
-    loaded = prepare(path or resources.default_scenario(), id_seed=id_seed, generate_tasks=generate_tasks)
+    loaded = prepare(path or resources.default_scenario(), id_seed=id_seed, generate_tasks=generate_tasks,
+                     secret=token_secret)
     return create_app(loaded.build, spec=spec if spec is not None else resources.openapi_document(),
-                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token))
+                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token,
+                                               token_secret=token_secret))
