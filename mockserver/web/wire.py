@@ -162,7 +162,8 @@ _JSON: _Memo[HumanTask, bytes] = _Memo(2048)
 
 def task_json(task: HumanTask) -> bytes:
     """`dump_task(task)` as UTF-8 JSON, kept per task like the dict."""
-    return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, separators=(",", ":")).encode())
+    return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, allow_nan=False,
+                                         separators=(",", ":")).encode())
 
 
 def page_json(page: SearchPage) -> bytes:
