@@ -2,10 +2,9 @@
 its path, query and body, and whether it needs a token.
 
 Request validation is driven entirely by the spec: a parameter's schema type decides how its text is
-parsed, and jsonschema checks the result. Parsing is as tolerant as Spring/Jackson (the real server): booleans
-`true/false/1/0/yes/no/on/off` in any case, an empty value means the default, the first of repeated scalar
-parameters wins, a JSON `null` in a field is the field left out, and a left-out field with a `default` in the
-spec gets it. JSON itself is strict (`strict_json`): no lone surrogates, no non-finite numbers, bounded nesting.
+parsed, and jsonschema checks the result. Parsing is as tolerant as Spring (the real server): booleans
+`true/false/1/0/yes/no/on/off` in any case, and the first of repeated scalar
+parameters wins. JSON itself is strict (`strict_json`): no lone surrogates, no non-finite numbers, bounded nesting.
 """
 
 from __future__ import annotations
@@ -88,8 +87,6 @@ class Parameter:
         value: Any = raw
         if self.kind == "boolean":
             lowered = raw.strip().lower()
-            if not lowered:
-                return self.default  # Spring: an empty value is no value
             if lowered not in _TRUE | _FALSE:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter '{self.name}': "
                                      "expected true/false, 1/0, yes/no or on/off", raw)
@@ -145,7 +142,7 @@ class Operation:
                 raise RequestInvalid("body", "Request body is required")
             return None
         value = strict_json(raw)
-        error = _tolerate(self.body, value)
+        error = best_match(self.body.iter_errors(value))
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
@@ -216,36 +213,6 @@ def _has_lone_surrogate(value: Any) -> bool:
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _tolerate(validator: Draft202012Validator, value: Any) -> Any:
-    """The first error left after Jackson's tolerance (None if the body is valid): a `null` the schema does not
-    allow is the field left out, and a required field left out gets the `default` its schema declares."""
-    for _ in range(MAX_JSON_DEPTH):
-        errors = list(validator.iter_errors(value))
-        if not errors or not any([_mend(error, value) for error in errors]):
-            return best_match(errors)
-    return best_match(validator.iter_errors(value))
-
-
-def _mend(error: Any, root: Any) -> bool:
-    """Fix what Jackson would not have complained about; True if something changed."""
-    if error.validator == "required" and isinstance(error.instance, dict):
-        properties = error.schema.get("properties", {})
-        defaults = {name: properties[name]["default"] for name in error.validator_value
-                    if name not in error.instance and "default" in properties.get(name, {})}
-        error.instance.update(defaults)
-        return bool(defaults)
-    path = list(error.absolute_path)
-    if error.instance is not None or not path or not isinstance(path[-1], str):
-        return False
-    parent = root
-    for step in path[:-1]:
-        parent = parent[step]
-    if isinstance(parent, dict) and parent.get(path[-1], 0) is None:
-        del parent[path[-1]]
         return True
     return False
 

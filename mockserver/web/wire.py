@@ -66,7 +66,8 @@ def user(value: TaskUser) -> dict[str, Any]:
 
 
 def parse_user(data: Mapping[str, Any]) -> TaskUser:
-    return TaskUser(str(data["user"]), UserType(data["userType"]))
+    # left out (the JS SDK's `getTasksByFilter(state, assignee)` sends `{user}`): an external user
+    return TaskUser(str(data["user"]), UserType(data.get("userType") or UserType.EXTERNAL_USER))
 
 
 def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
