@@ -20,7 +20,10 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -41,6 +44,7 @@ from mockserver.control.namespaces import DEFAULT, DEFAULT_IDLE_S, DEFAULT_MAX, 
 from mockserver.control.plane import ControlPlane, ControlSettings
 from mockserver.domain import Clock, IdGenerator, ManualClock, SequentialIds, SystemClock, World
 from mockserver.domain.clock import FlowingClock
+from mockserver.domain.identity import Entropy, fixed_secret, new_secret
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import api_surface
@@ -72,18 +76,6 @@ class _CountedIds:
         return self._ids.new_id()
 
 
-class _Salted:
-    """Another generator's ids, the first one (a world's token signing secret: `TokenService` draws it first)
-    prefixed with the namespace, so a token of one namespace is refused (401) in another."""
-
-    def __init__(self, ids: IdGenerator, salt: str) -> None:
-        self._ids, self._salt = ids, salt
-
-    def new_id(self) -> str:
-        salt, self._salt = self._salt, ""
-        return f"{salt}{self._ids.new_id()}"
-
-
 @dataclass(frozen=True)
 class Loaded:
     scenario: Scenario
@@ -93,8 +85,23 @@ class Loaded:
     build_in: Callable[[str], World] | None = None  # the world of a namespace, by name
 
 
-def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0) -> Loaded:
+def token_secret(text: str | None = None, entropy: Entropy = secrets) -> bytes:
+    """The secret tokens are signed with: random, unless `text` (`serve --token-secret`) fixes it."""
+    return fixed_secret(text) if text is not None else new_secret(entropy)
+
+
+def _namespace_secret(signing: bytes, namespace: str) -> bytes:
+    """Each namespace signs with its own key, derived from the server's: a token of one is refused (401) in
+    another, and survives its namespace's reset."""
+    return signing if namespace == DEFAULT else hmac.new(signing, namespace.encode(), hashlib.sha256).digest()
+
+
+def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_tasks: int = 0,
+            secret: str | None = None, entropy: Entropy = secrets) -> Loaded:
     """Validate the scenario (raising `ScenarioError`) and return a factory that builds its world afresh.
+
+    Every world `build` makes signs tokens with one secret, drawn here (from `entropy`, or fixed by `secret`):
+    tokens survive a reset, never a restart or the load of another scenario (unless `secret` is given).
 
     `generate_tasks`: add that many generated tasks (`mockserver.generate`) to the scenario's own. They are made
     once, here, and shared by every world `build` makes (tasks are immutable). They belong to no workflow."""
@@ -102,6 +109,7 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
     counted = _CountedIds(SequentialIds(id_seed))
     first = load_scenario(path, ids=counted, now_ms=SystemClock().now_ms(), text=source)
     clock = make_clock(first.clock)
+    signing = token_secret(secret, entropy)
     generated = generate.generate_tasks(generate_tasks, now_ms=clock.now_ms(), seed=id_seed) if generate_tasks else ()
     if generated:
         gc.freeze()  # they live as long as the process: keep the garbage collector from walking them again and again
@@ -110,14 +118,12 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
         ids: IdGenerator = SequentialIds(id_seed)
         fresh = make_clock(first.clock)  # a reset starts the clock over too
         if first.clock.start_ms is not None:  # same text, seed and start: the same Seed, so skip parsing (~90% of
-            for _ in range(counted.count):    # a reset); draw the ids the load drew, so the token secret matches
+            for _ in range(counted.count):    # a reset); draw the ids the load drew, so later ids match
                 ids.new_id()
             seed = first.seed
         else:  # defaults depend on the time of loading
             seed = load_scenario(path, ids=ids, now_ms=fresh.now_ms(), text=source).seed
-        if namespace != DEFAULT:
-            ids = _Salted(ids, f"{namespace}/")
-        world = World(seed, clock=fresh, ids=ids)
+        world = World(seed, clock=fresh, ids=ids, token_secret=_namespace_secret(signing, namespace))
         if generated:  # into the store, not the seed: the workflow engine would adopt each one (~2 KB, ~13 µs)
             world.tasks.replace_all((*generated, *world.tasks.all()))
             world.workflows.track(generated)
@@ -131,18 +137,20 @@ class Loader:
     """The control plane's scenario loader (`ScenarioLoader`): scenarios it loads get the server's id seed."""
 
     id_seed: int = 0
+    token_secret: str | None = None
     namespace: str = DEFAULT  # the worlds it builds are this namespace's
 
     def load(self, source: Path, text: str) -> Loaded:
-        loaded = prepare(source, id_seed=self.id_seed, text=text)
+        loaded = prepare(source, id_seed=self.id_seed, text=text, secret=self.token_secret)
         assert loaded.build_in is not None
         return dataclasses.replace(loaded, build=functools.partial(loaded.build_in, self.namespace))
 
 
 def control_settings(loaded: Loaded, *, id_seed: int = 0, journal_size: int = DEFAULT_CAPACITY,
-                     token: str | None = None) -> ControlSettings:
+                     token: str | None = None, token_secret: str | None = None) -> ControlSettings:
     """The control plane of a server started on `loaded`."""
-    return ControlSettings(journal_size=journal_size, token=token, faults=loaded.faults, loader=Loader(id_seed))
+    return ControlSettings(journal_size=journal_size, token=token, faults=loaded.faults,
+                           loader=Loader(id_seed, token_secret))
 
 
 # -- the app --------------------------------------------------------------------------------------------------------
@@ -233,10 +241,14 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
 
 def build_app(path: Path | None = None, *, id_seed: int = 0, generate_tasks: int = 0,
               journal_size: int = DEFAULT_CAPACITY, control_token: str | None = None,
-              spec: Mapping[str, Any] | None = None, namespaces: NamespaceSettings | None = None) -> Starlette:
-    """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml.
+              spec: Mapping[str, Any] | None = None, namespaces: NamespaceSettings | None = None,
+              token_secret: str | None = None) -> Starlette:
+    """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml;
+    `token_secret` to sign tokens with a fixed secret (see `prepare`).
     Raises `ScenarioError` (the scenario has problems) or `OSError` (it cannot be read)."""
-    loaded = prepare(path or resources.default_scenario(), id_seed=id_seed, generate_tasks=generate_tasks)
+    loaded = prepare(path or resources.default_scenario(), id_seed=id_seed, generate_tasks=generate_tasks,
+                     secret=token_secret)
     return create_app(loaded.build, spec=spec if spec is not None else resources.openapi_document(),
-                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token),
+                      control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token,
+                                               token_secret=token_secret),
                       build_in=loaded.build_in, namespaces=namespaces)

@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the id generator (default: 0)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--token-secret", default=None, metavar="TEXT",
+                       help="sign tokens with a secret derived from TEXT, so they survive restarts (default: a random "
+                            "secret per start and per scenario load; anyone who knows TEXT can forge tokens)")
     serve.add_argument("--generate-tasks", type=_count, default=0, metavar="N",
                        help="add N generated tasks (varied states, assignees, definitions) to the scenario's, "
                             "for load tests (default: 0)")
@@ -84,7 +87,7 @@ def serve(args: argparse.Namespace) -> int:
 
     path = args.scenario or resources.default_scenario()
     try:
-        loaded = prepare(path, id_seed=args.seed, generate_tasks=args.generate_tasks)
+        loaded = prepare(path, id_seed=args.seed, generate_tasks=args.generate_tasks, secret=args.token_secret)
     except ScenarioError as error:
         print(f"conductor-mock: refusing to start, the scenario has problems:\n{error}", file=sys.stderr)
         return 2
@@ -93,7 +96,8 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     token, origin = control_token(args.host, args.control_token)
     app = create_app(loaded.build, spec=resources.openapi_document(),
-                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token),
+                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token,
+                                              token_secret=args.token_secret),
                      build_in=loaded.build_in, namespaces=NamespaceSettings(idle_s=args.namespace_idle_seconds,
                                                                             max_count=args.max_namespaces))
     print(f"conductor-mock {__version__}")

@@ -39,7 +39,7 @@ from schemathesis.core import deserialization
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from mockserver import resources
-from mockserver.app import create_app, prepare
+from mockserver.app import create_app, prepare, token_secret
 from mockserver.domain import ManualClock, SequentialIds, TaskState, World
 
 WORLD_FILE: Final = Path(__file__).parent / "fixtures" / "contract_world.yaml"
@@ -80,14 +80,16 @@ def _world_factory(path: Path) -> Callable[[], World]:
     The scenario is loaded and validated once (by the server's own `prepare`); its seed is immutable, so every
     world starts from the same one, with its own manual clock and id generator: a rebuild costs microseconds
     instead of a YAML load. Runtime ids come from their own id seed, apart from the ids the load generated, the
-    same in every world, so the token service signs with the same key and a token stays valid across rebuilds."""
+    same in every world. Every world signs tokens with the one secret drawn here, so a token stays valid across
+    rebuilds (as across a server's resets)."""
     loaded = prepare(path)
+    secret = token_secret()
     seed, clock = loaded.scenario.seed, loaded.scenario.clock
     assert clock.start_ms is not None and clock.manual, f"{path} must use a manual clock with a start"
     start_ms = clock.start_ms
 
     def build() -> World:
-        return World(seed, clock=ManualClock(start_ms), ids=SequentialIds(1))
+        return World(seed, clock=ManualClock(start_ms), ids=SequentialIds(1), token_secret=secret)
 
     return build
 

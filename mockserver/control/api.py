@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from mockserver.control.plane import REQUEST_ID, ControlPlane
 from mockserver.control.timeparse import parse_duration_ms, parse_instant_ms
 from mockserver.web.errors import Refused, error_response
 from mockserver.web.routing import Parse, Run, Surface, namespace_of
-from mockserver.web.spec import HTTP_METHODS, Operation, compile_operations
+from mockserver.web.spec import HTTP_METHODS, Operation, compile_operations, strict_json
 
 DOCUMENT = "control-openapi.yaml"
 MAX_SCENARIO_BYTES = 16 * 1024 * 1024
@@ -233,10 +232,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         raise Refused(400, "Request body is required (a JSON object)")
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise Refused(400, f"Request body is not valid JSON: {error}") from None
+    value = strict_json(raw)  # the same strict parser as /api bodies: RequestInvalid → 400
     if not isinstance(value, dict):
         raise Refused(400, f"Request body must be a JSON object, got {type(value).__name__}")
     return value

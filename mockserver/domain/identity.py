@@ -6,13 +6,38 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final, Protocol
 
 from mockserver.domain.clock import Clock
 from mockserver.domain.errors import ExpiredToken, InvalidCredentials, InvalidToken, TokenEndpointDisabled
-from mockserver.domain.ids import IdGenerator
+
+
+class Entropy(Protocol):
+    """Where unguessable bytes come from. The `secrets` module is one; tests may pass their own."""
+
+    def token_bytes(self, nbytes: int | None = None) -> bytes: ...
+
+
+SECRET_BYTES: Final = 32
+RESTARTED: Final = ("Invalid token: it was not signed by this server's current secret (a restart, a scenario load "
+                    "or a merge that changes identities issues a new one): get a new token from POST /api/token")
+BEARER: Final = ("Invalid token: send the token itself in X-Authorization, without 'Bearer ' (Orkes reads the "
+                 "header's value as the token)")
+
+
+def new_secret(entropy: Entropy = secrets) -> bytes:
+    """A fresh random signing secret."""
+    return entropy.token_bytes(SECRET_BYTES)
+
+
+def fixed_secret(text: str) -> bytes:
+    """The signing secret of `serve --token-secret TEXT`: tokens then survive restarts (and anyone who knows
+    TEXT can forge them)."""
+    return hashlib.sha256(b"conductor-mock token secret\0" + text.encode()).digest()
 
 
 class Role(StrEnum):
@@ -140,16 +165,18 @@ class TokenService:
     """Issues JWT-shaped, HMAC-signed tokens for API keys, and turns a token back into its principal.
 
     Tokens carry their principal and expiry, so issuing one stores nothing: memory stays flat however
-    many tokens a client asks for. The signing secret comes from the injected id generator, so a
-    seeded run issues the same tokens every time.
+    many tokens a client asks for. The signing `secret` is given (the composition root draws one per server
+    and scenario, or derives it from `--token-secret`) or drawn from `entropy`; each token's `jti` is random,
+    so no token tells anything about the world's ids.
     """
 
-    def __init__(self, directory: Directory, settings: AuthSettings, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, directory: Directory, settings: AuthSettings, clock: Clock, *, secret: bytes | None = None,
+                 entropy: Entropy = secrets) -> None:
         self._directory = directory
         self._settings = settings
         self._clock = clock
-        self._ids = ids
-        self._secret = ids.new_id().encode()
+        self._entropy = entropy
+        self._secret = secret if secret is not None else new_secret(entropy)
         self._verified: dict[str, tuple[str, int]] = {}
 
     @property
@@ -160,12 +187,12 @@ class TokenService:
         if not self._directory.keys and not self._settings.required:
             raise TokenEndpointDisabled()
         key = self._directory.keys.get(key_id)
-        if key is None or not hmac.compare_digest(key.secret, key_secret):
+        if key is None or not hmac.compare_digest(key.secret.encode(), key_secret.encode()):
             raise InvalidCredentials(key_id)
         ttl = expiration_ms if expiration_ms and expiration_ms > 0 else self._settings.token_ttl_ms
         now = self._clock.now_ms()
         claims = {"sub": key.principal_id, "iat": now // 1000, "exp": (now + ttl) // 1000, "expMs": now + ttl,
-                  "jti": self._ids.new_id()}
+                  "jti": _b64(self._entropy.token_bytes(12))}
         body = f"{_JWT_HEADER}.{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
         return f"{body}.{self._sign(body)}"
 
@@ -188,9 +215,11 @@ class TokenService:
 
     def _verify(self, token: str) -> tuple[str, int]:
         """(subject, expiry) of a token this service signed. Remembered: a token's claims never change."""
+        if token[:7].lower() == "bearer ":
+            raise InvalidToken(BEARER)
         head, _, signature = token.rpartition(".")
-        if not head or not hmac.compare_digest(self._sign(head), signature):
-            raise InvalidToken("Invalid token: it was not issued by this server (or the server was restarted)")
+        if not head or not hmac.compare_digest(self._sign(head).encode(), signature.encode()):
+            raise InvalidToken(RESTARTED)
         try:
             claims = json.loads(_unb64(head.partition(".")[2]))
             subject, expires = str(claims["sub"]), int(claims["expMs"])

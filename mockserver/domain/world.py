@@ -47,12 +47,13 @@ _SYSTEM = Principal("system", PrincipalKind.APPLICATION)
 
 
 class World:
-    def __init__(self, seed: Seed, *, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, seed: Seed, *, clock: Clock, ids: IdGenerator, token_secret: bytes | None = None) -> None:
+        """`token_secret`: the key tokens are signed with (default: a fresh random one)."""
         self.seed = seed
         self.clock = clock
         self.ids = ids
         self.directory = Directory(seed.principals, dict(seed.groups), seed.keys)
-        self.tokens = TokenService(self.directory, seed.auth, clock, ids)
+        self.tokens = TokenService(self.directory, seed.auth, clock, secret=token_secret)
         self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
         self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock)
         self.templates = TemplateStore(seed.templates, clock=clock)

@@ -2,15 +2,19 @@
 its path, query and body, and whether it needs a token.
 
 Request validation is driven entirely by the spec: a parameter's schema type decides how its text is
-parsed (booleans case-insensitively, as the Python SDK sends `True`), and jsonschema checks the result.
+parsed, and jsonschema checks the result. Parsing is as tolerant as Spring (the real server): booleans
+`true/false/1/0/yes/no/on/off` in any case, and the first of repeated scalar
+parameters wins. JSON itself is strict (`strict_json`): no lone surrogates, no non-finite numbers, bounded nesting.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
@@ -37,6 +41,12 @@ def _int64(value: object) -> bool:
 class _MultiValues(Protocol):
     def getlist(self, key: str) -> list[str]: ...
 
+
+MAX_JSON_DEPTH: Final = 64  # arrays and objects nested in one another; Orkes bodies need fewer than 10
+_TRUE: Final = frozenset({"true", "1", "yes", "on"})
+_FALSE: Final = frozenset({"false", "0", "no", "off"})
+# where a lone surrogate can hide: a \\uD800-\\uDFFF escape, or the raw bytes of one (json decodes bytes leniently)
+_MAYBE_SURROGATE: Final = re.compile(rb"\\[uU][dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 SPEC_URI = "urn:conductor-mock:openapi"
@@ -77,10 +87,10 @@ class Parameter:
         value: Any = raw
         if self.kind == "boolean":
             lowered = raw.strip().lower()
-            if lowered not in ("true", "false"):
+            if lowered not in _TRUE | _FALSE:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter '{self.name}': "
-                                     "expected true or false", raw)
-            value = lowered == "true"
+                                     "expected true/false, 1/0, yes/no or on/off", raw)
+            value = lowered in _TRUE
         elif self.kind == "integer":
             try:
                 value = int(raw.strip())
@@ -115,7 +125,7 @@ class Operation:
                 raws = values.getlist(param.name) if isinstance(values, _MultiValues) else []
                 parsed[param.name] = param.parse_all(raws) if raws else param.default
                 continue
-            raw = values.get(param.name)
+            raw = _first(values, param.name)
             if raw is None:
                 if param.required:
                     raise RequestInvalid(param.name, f"Missing required {location} parameter '{param.name}'")
@@ -131,16 +141,80 @@ class Operation:
             if self.body_required:
                 raise RequestInvalid("body", "Request body is required")
             return None
-        try:
-            value = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise RequestInvalid("body", f"Request body is not valid JSON: {exc}") from None
+        value = strict_json(raw)
         error = best_match(self.body.iter_errors(value))
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
                                  error.instance)
         return value
+
+
+def _first(values: Mapping[str, str], name: str) -> str | None:
+    """The first value of a repeated parameter, as Spring binds a scalar (starlette's `get` gives the last)."""
+    if isinstance(values, _MultiValues):
+        found = values.getlist(name)
+        return found[0] if found else None
+    return values.get(name)
+
+
+# -- JSON at the door -------------------------------------------------------------------------------------------------
+
+def strict_json(raw: bytes | str) -> Any:
+    """`raw` parsed as JSON, refusing what a Java server refuses and what no JSON reply could carry: lone
+    surrogates, NaN/Infinity (and numbers too large for a double), nesting deeper than MAX_JSON_DEPTH.
+    Raises `RequestInvalid` (400 with the Orkes error body). The one parser of /api and /_mock bodies."""
+    try:
+        value = json.loads(raw, parse_constant=_non_finite, parse_float=_finite_float)
+    except RecursionError:
+        raise _not_json(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _not_json(str(exc)) from None
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
+        raise _not_json(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if _MAYBE_SURROGATE.search(data) and _has_lone_surrogate(value):
+        raise _not_json("a string holds a lone surrogate (\\ud800-\\udfff without its pair), which is not Unicode")
+    return value
+
+
+class _Rejected(ValueError):
+    pass
+
+
+def _not_json(detail: str) -> RequestInvalid:
+    return RequestInvalid("body", f"Request body is not valid JSON: {detail}")
+
+
+def _non_finite(name: str) -> Any:
+    raise _Rejected(f"{name} is not a JSON number (non-finite numbers are refused)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Rejected(f"{text} is too large for a number (non-finite numbers are refused)")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def compile_operations(document: Mapping[str, Any]) -> list[Operation]:

@@ -66,7 +66,8 @@ def user(value: TaskUser) -> dict[str, Any]:
 
 
 def parse_user(data: Mapping[str, Any]) -> TaskUser:
-    return TaskUser(str(data["user"]), UserType(data["userType"]))
+    # left out (the JS SDK's `getTasksByFilter(state, assignee)` sends `{user}`): an external user
+    return TaskUser(str(data["user"]), UserType(data.get("userType") or UserType.EXTERNAL_USER))
 
 
 def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
@@ -162,7 +163,8 @@ _JSON: _Memo[HumanTask, bytes] = _Memo(2048)
 
 def task_json(task: HumanTask) -> bytes:
     """`dump_task(task)` as UTF-8 JSON, kept per task like the dict."""
-    return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, separators=(",", ":")).encode())
+    return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, allow_nan=False,
+                                         separators=(",", ":")).encode())
 
 
 _ENTRY_JSON: _Memo[HumanTask, bytes] = _Memo(2048)

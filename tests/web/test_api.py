@@ -254,7 +254,7 @@ def test_external_claim_the_python_way(api: Api) -> None:
 
 def test_external_claim_with_a_bad_flag(api: Api) -> None:
     with Unchanged(api):
-        reply = claim_external(api, "ext", "alice@example.com", overrideAssignment="yes")
+        reply = claim_external(api, "ext", "alice@example.com", overrideAssignment="maybe")
     assert_error(reply, 400, "'overrideAssignment'")
 
 

@@ -1,0 +1,106 @@
+"""The request parsing compiled from openapi.yaml: strict JSON, and Spring/Jackson's tolerance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.datastructures import QueryParams
+
+from mockserver.domain import TaskUser, UserType
+from mockserver.web import wire
+from mockserver.web.spec import MAX_JSON_DEPTH, Operation, RequestInvalid, compile_operations, strict_json
+
+
+@pytest.fixture(scope="module")
+def operations(spec: dict[str, Any]) -> dict[str, Operation]:
+    return {op.operation_id: op for op in compile_operations(spec)}
+
+
+def nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+# -- strict JSON ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    (b'{"s": "\\ud800"}', "lone surrogate"),
+    (b'{"s": "\\uDFFF tail"}', "lone surrogate"),
+    (b'{"s": "\xed\xa0\x80"}', "lone surrogate"),
+    (b'{"n": NaN}', "NaN is not a JSON number"),
+    (b'{"n": Infinity}', "Infinity is not a JSON number"),
+    (b'[-Infinity]', "-Infinity is not a JSON number"),
+    (b'{"n": 1e999}', "too large for a number"),
+    (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), f"nested deeper than {MAX_JSON_DEPTH} levels"),
+    (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, f"nested deeper than {MAX_JSON_DEPTH} levels"),
+])
+def test_strict_json_refuses_what_no_json_reply_could_carry(raw: bytes, problem: str) -> None:
+    with pytest.raises(RequestInvalid) as refused:
+        strict_json(raw)
+    assert refused.value.parameter == "body"
+    assert refused.value.message.startswith("Request body is not valid JSON: ")
+    assert problem in refused.value.message
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    (b'{"s": "\\ud83d\\ude00"}', {"s": "\U0001f600"}),  # a pair is one character
+    ("{\"s\": \"\U0001f600\"}".encode(), {"s": "\U0001f600"}),
+    (b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, nested(MAX_JSON_DEPTH)),
+    (b'[' + b'[],' * 500 + b'[]]', [[]] * 501),  # many brackets, shallow
+    (b'{"n": 1.5e300}', {"n": 1.5e300}),
+])
+def test_strict_json_takes_valid_json(raw: bytes, value: Any) -> None:
+    assert strict_json(raw) == value
+
+
+# -- query parameters as Spring binds them ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("On", True),
+    ("false", False), ("False", False), ("0", False), ("NO", False), ("off", False),
+])
+def test_boolean_query_values_as_spring_reads_them(operations: dict[str, Operation], raw: str, value: bool) -> None:
+    parsed = operations["claimTask"].parse_params("query", QueryParams({"overrideAssignment": raw}))
+    assert parsed["overrideAssignment"] is value
+
+
+def test_a_boolean_spring_does_not_know_is_refused(operations: dict[str, Operation]) -> None:
+    with pytest.raises(RequestInvalid) as refused:
+        operations["claimTask"].parse_params("query", QueryParams({"overrideAssignment": "maybe"}))
+    with pytest.raises(RequestInvalid):  # Spring reads an empty value as the default; the spec does not say so
+        operations["claimTask"].parse_params("query", QueryParams("overrideAssignment="))
+    assert refused.value.parameter == "overrideAssignment"
+    assert "expected true/false, 1/0, yes/no or on/off" in refused.value.message
+
+
+def test_the_first_of_repeated_scalar_parameters_wins(operations: dict[str, Operation]) -> None:
+    parsed = operations["claimTask"].parse_params("query", QueryParams("overrideAssignment=true&overrideAssignment=0"))
+    assert parsed["overrideAssignment"] is True
+
+
+def test_a_bad_later_repeat_of_a_scalar_is_ignored(operations: dict[str, Operation]) -> None:
+    parsed = operations["claimTask"].parse_params("query", QueryParams("overrideAssignment=no&overrideAssignment=x"))
+    assert parsed["overrideAssignment"] is False
+
+
+# -- bodies -------------------------------------------------------------------------------
+
+def test_an_assignee_with_only_a_user_is_accepted(operations: dict[str, Operation]) -> None:
+    body = operations["search"].parse_body(b'{"assignees": [{"user": "alice@example.com"}]}')
+    assert wire.parse_search(body).assignees == (TaskUser("alice@example.com", UserType.EXTERNAL_USER),)
+
+
+def test_an_assignee_without_a_user_is_still_refused(operations: dict[str, Operation]) -> None:
+    with pytest.raises(RequestInvalid) as refused:
+        operations["search"].parse_body(b'{"assignees": [{"userType": "EXTERNAL_USER"}]}')
+    assert refused.value.parameter == "body.assignees[0]"
+    assert "'user' is a required property" in refused.value.message
+
+
+def test_a_wrongly_typed_field_is_still_refused(operations: dict[str, Operation]) -> None:
+    with pytest.raises(RequestInvalid) as refused:
+        operations["search"].parse_body(b'{"size": "ten"}')
+    assert refused.value.parameter == "body.size"
