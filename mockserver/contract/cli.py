@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mockserver.contract import identities as ids
+from mockserver.files import CannotWrite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -102,7 +103,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for line in report.summary():
         emit(line)
     if args.junit_xml is not None:
-        report.write_junit(args.junit_xml)
+        try:
+            report.write_junit(args.junit_xml)
+        except CannotWrite as error:
+            emit(f"conductor-mock verify: {error}")
+            return EXIT_USAGE
         emit(f"JUnit XML written to {args.junit_xml}")
     return EXIT_OK if report.ok else EXIT_FAILED
 
