@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import files
 from mockserver.files import CannotWrite, write_atomic
 
 
@@ -26,7 +25,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyt
     def full(descriptor: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(CannotWrite) as raised:
         write_atomic(target, "new and partial\n")
     assert str(raised.value) == f"cannot write {target}: No space left on device"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from mockserver import cli, files
+from mockserver import cli
 from mockserver.control.client import ControlClient
 
 
@@ -32,7 +33,7 @@ def test_a_full_disk_keeps_the_previous_snapshot(tmp_path: Path, capsys: pytest.
     def full(descriptor: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     assert cli.main(["control", "export", "-o", str(target)]) == 2
     assert capsys.readouterr().err.strip() == \
         f"conductor-mock control: cannot write {target}: No space left on device"
