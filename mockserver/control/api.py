@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver import __version__
+from mockserver.control.crosssite import cross_site_refusal
 from mockserver.control.drop import DroppedResponse
 from mockserver.control.faults import FaultBook, FaultInvalid, did_you_mean, parse_rule
 from mockserver.control.plane import REQUEST_ID, ControlPlane, ExportTooDeep
@@ -288,9 +289,11 @@ def control_surface(plane: ControlPlane) -> Surface[ControlHandler]:
 
 
 def refusal(token: str | None, request: Request) -> Response | None:
-    """401 unless the call carries the control token (when one is set)."""
-    if token is None:
-        return None
+    """403/415 for a call another web site may have sent (`crosssite`); else 401 unless the call carries the
+    control token (when one is set)."""
+    refused = cross_site_refusal(request)
+    if refused is not None or token is None:
+        return refused
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
         return None

@@ -27,6 +27,7 @@ from mockserver.domain import (
 )
 from mockserver.domain.world import Seed
 from mockserver.scenarios import Problem, Scenario, ScenarioError, load_scenario
+from mockserver.scenarios.fast import MAX_DEPTH
 from mockserver.web.errors import LoadingDisabled, UnknownScenarioFile
 from mockserver.web.state import MockState
 
@@ -60,7 +61,7 @@ class ExportTooDeep(Exception):
     """A value of the world (a task's input or output) nests too deeply to be written as a scenario."""
 
     message = ("The world cannot be exported: a task's input or output nests too deeply to be written "
-               "(more than {MAX_DEPTH} levels); update or delete that task, then export again")
+               f"(more than {MAX_DEPTH} levels); update or delete that task, then export again")
 
 
 @dataclass(frozen=True)
