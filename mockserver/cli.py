@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 from pathlib import Path
 
@@ -29,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", type=Path, default=None,
                        help="scenario file (default: the shipped scenarios/default.yaml)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on, 1-65535 (default: 8080)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the id generator (default: 0)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--token-secret", default=None, metavar="TEXT",
@@ -68,6 +70,35 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {text!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {text}")
+    return value
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the mock cannot listen on `host`:`port` (with a hint), or None. Binds and closes a socket the way
+    uvicorn will (SO_REUSEADDR), so a taken port is reported before anything says "listening"."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        return f"cannot listen on {host}:{port}: {error.strerror} (check --host)"
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        hint = ("another program (another mock?) listens there: pick another port with --port N "
+                "(make serve PORT=N)") if error.errno == errno.EADDRINUSE else "check --host and --port"
+        return f"cannot listen on {host}:{port}: {error.strerror or error}; {hint}"
+    return None
+
+
 def describe(seed: Seed) -> list[str]:
     mode = "auth required" if seed.auth.required else "open mode (calls without a token act as "\
         f"'{seed.auth.anonymous.id if seed.auth.anonymous else '-'}')"
@@ -93,6 +124,10 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     except OSError as error:
         print(f"conductor-mock: cannot read scenario {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    problem = port_problem(args.host, args.port)
+    if problem is not None:
+        print(f"conductor-mock: {problem}", file=sys.stderr)
         return 2
     token, origin = control_token(args.host, args.control_token)
     app = create_app(loaded.build, spec=resources.openapi_document(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,25 @@ def test_serve_refuses_a_bad_scenario(capsys: pytest.CaptureFixture[str]) -> Non
     bad = ROOT / "tests/fixtures/bad_scenarios/several_problems.yaml"
     assert cli.main(["serve", "--scenario", str(bad), "--port", "1"]) == 2
     assert "refusing to start" in capsys.readouterr().err
+
+
+def test_serve_on_a_taken_port_fails_before_listening(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert "listening" not in out and "Traceback" not in err
+    assert err.strip() == (f"conductor-mock: cannot listen on 127.0.0.1:{port}: Address already in use; another "
+                           "program (another mock?) listens there: pick another port with --port N "
+                           "(make serve PORT=N)")
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str], port: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--port", port])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port: expected a port number (1-65535)" in err and "Traceback" not in err

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mockserver.contract import identities as ids
+from mockserver.files import CannotWrite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # what `verify` imports beyond the default install: the `contract` extra
@@ -155,7 +156,11 @@ def _verify(args: argparse.Namespace, stream: TextIO) -> int:
     for line in report.summary():
         emit(line)
     if args.junit_xml is not None:
-        report.write_junit(args.junit_xml)
+        try:
+            report.write_junit(args.junit_xml)
+        except CannotWrite as error:
+            emit(f"conductor-mock verify: {error}")
+            return EXIT_USAGE
         emit(f"JUnit XML written to {args.junit_xml}")
     return EXIT_OK if report.ok else EXIT_FAILED
 

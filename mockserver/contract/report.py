@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
+from mockserver.files import write_atomic
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
@@ -166,5 +168,4 @@ class Report:
                     ET.SubElement(case, "skipped", message=result.reason)
         tree = ET.ElementTree(suites)
         ET.indent(tree)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tree.write(path, encoding="utf-8", xml_declaration=True)
+        write_atomic(path, ET.tostring(suites, encoding="utf-8", xml_declaration=True))

@@ -17,21 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver import __version__
+from mockserver.control.crosssite import cross_site_refusal
 from mockserver.control.drop import DroppedResponse
 from mockserver.control.faults import FaultBook, FaultInvalid, did_you_mean, parse_rule
 from mockserver.control.namespaces import Namespaces
-from mockserver.control.plane import REQUEST_ID, ControlPlane
+from mockserver.control.plane import REQUEST_ID, ControlPlane, ExportTooDeep
 from mockserver.control.timeparse import parse_duration_ms, parse_instant_ms
+from mockserver.scenarios import MAX_SCENARIO_BYTES
 from mockserver.web.errors import Refused, error_response
 from mockserver.web.routing import Parse, Run, Surface, namespace_of
 from mockserver.web.spec import HTTP_METHODS, Operation, compile_operations, strict_json
 
 DOCUMENT = "control-openapi.yaml"
-MAX_SCENARIO_BYTES = 16 * 1024 * 1024
 CLOCK_MOVES = ("advanceMs", "advance", "set")
 
 
@@ -96,29 +98,34 @@ async def reset(call: ControlCall) -> Response:
 
 
 async def export(call: ControlCall) -> Response:
-    fmt = call.query["format"]
-    text, problems = call.plane.export(fmt, verify=call.query["verify"])
+    """The world's document is taken on the loop (a consistent snapshot, quick); writing it out and checking that
+    it loads back run in a worker thread, so the mock keeps answering meanwhile."""
+    fmt, plane = call.query["format"], call.plane
+    document = plane.export_document()
+    try:
+        text, problems = await to_thread.run_sync(
+            functools.partial(plane.write_export, document, fmt, verify=call.query["verify"]))
+    except ExportTooDeep as error:
+        raise Refused(422, error.message) from None
     return Response(text, media_type=f"application/{fmt}", headers={"X-Export-Problems": str(len(problems))})
 
 
 async def load(call: ControlCall) -> Response:
+    """Parsing and building the world run in a worker thread; only the swap runs on the loop."""
     source, text = await _scenario(call)
-    return JSONResponse(call.plane.load(source, text))
+    prepared = await to_thread.run_sync(call.plane.prepare_load, source, text)
+    return JSONResponse(call.plane.commit_load(prepared))
 
 
 async def merge(call: ControlCall) -> Response:
     source, text = await _scenario(call)
-    return JSONResponse(call.plane.merge(source, text))
+    parsed = await to_thread.run_sync(call.plane.prepare_merge, source, text)
+    return JSONResponse(call.plane.commit_merge(parsed, source, text))
 
 
 async def _scenario(call: ControlCall) -> tuple[Path, str]:
     request, name = call.request, call.query.get("file")
-    size = request.headers.get("content-length", "0")
-    if size.isdigit() and int(size) > MAX_SCENARIO_BYTES:
-        raise Refused(413, f"The scenario is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB")
-    body = await request.body()
-    if len(body) > MAX_SCENARIO_BYTES:
-        raise Refused(413, f"The scenario is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB")
+    body = await _capped_body(request)
     if name is not None:
         if body.strip():
             raise Refused(400, "Send the scenario either as the body or as ?file=NAME, not both")
@@ -130,6 +137,23 @@ async def _scenario(call: ControlCall) -> tuple[Path, str]:
         return Path(call.query["source"]), body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise Refused(400, f"The scenario is not UTF-8 text (byte {error.start})") from None
+
+
+async def _capped_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it is known to pass `MAX_SCENARIO_BYTES` (by its Content-Length, or
+    while it streams in)."""
+    too_large = Refused(413, f"The scenario is larger than {MAX_SCENARIO_BYTES // (1024 * 1024)} MiB (the limit "
+                        "of a scenario body or file): split it, and send the rest with POST /_mock/scenario (a merge)")
+    size = request.headers.get("content-length", "0")
+    if size.isdigit() and int(size) > MAX_SCENARIO_BYTES:
+        raise too_large
+    chunks, received = [], 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > MAX_SCENARIO_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # -- journal ------------------------------------------------------------------------------------------------------
@@ -286,9 +310,11 @@ def plane_of(request: Request) -> ControlPlane:
 
 
 def refusal(token: str | None, request: Request) -> Response | None:
-    """401 unless the call carries the control token (when one is set)."""
-    if token is None:
-        return None
+    """403/415 for a call another web site may have sent (`crosssite`); else 401 unless the call carries the
+    control token (when one is set)."""
+    refused = cross_site_refusal(request)
+    if refused is not None or token is None:
+        return refused
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
         return None

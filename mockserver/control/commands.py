@@ -26,6 +26,7 @@ from typing import Any
 from mockserver.control.client import DEFAULT_URL, TOKEN_ENV, ControlClient, ControlError, MockUnreachable
 from mockserver.control.journal import DEFAULT_CAPACITY
 from mockserver.control.timeparse import format_instant
+from mockserver.files import CannotWrite, write_atomic
 
 URL_ENV = "CONDUCTOR_MOCK_URL"
 REFUSED, UNREACHABLE = 1, 3
@@ -133,8 +134,12 @@ def run(args: argparse.Namespace) -> int:
     except MockUnreachable as error:
         print(f"conductor-mock control: {error}", file=sys.stderr)
         return UNREACHABLE
+    except CannotWrite as error:
+        print(f"conductor-mock control: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
-        print(f"conductor-mock control: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"conductor-mock control: {where}{error.strerror or error}", file=sys.stderr)
         return 2
 
 
@@ -179,8 +184,8 @@ def _export(client: ControlClient, args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output} ({len(text.encode())} bytes, {fmt})")
+        size = write_atomic(args.output, text)
+        print(f"wrote {args.output} ({size} bytes, {fmt})")
     return 0
 
 

@@ -27,9 +27,11 @@ from mockserver.domain import (
     Role,
     TaskUser,
     Template,
+    UserType,
     World,
 )
 from mockserver.scenarios import SCHEMA_PATH
+from mockserver.scenarios.snapshot import END_LINE, header
 
 # Scenario key → how to write it, for the fields the scenario format may not carry yet.
 TASK_EXTRAS: dict[str, tuple[str, Callable[[HumanTask], Any]]] = {
@@ -72,8 +74,11 @@ def export_world(world: World) -> dict[str, Any]:
     if not seed.auth.required and anonymous is not None and anonymous.id in declared:
         auth["anonymous"] = anonymous.id
     doc["auth"] = auth
+    users, groups = _undeclared(world)
     doc["users"] = [_principal(p, seed.keys, True) for p in seed.principals if p.kind is PrincipalKind.USER]
+    doc["users"] += [{"id": user} for user in users]
     doc["groups"] = [{"id": group, "members": list(members)} for group, members in seed.groups]
+    doc["groups"] += [{"id": group, "members": []} for group in groups]
     doc["applications"] = [_principal(p, seed.keys, False) for p in seed.principals
                            if p.kind is PrincipalKind.APPLICATION]
     doc["templates"] = [_template(t, template_keys) for t in world.templates.all()]
@@ -86,19 +91,44 @@ def export_world(world: World) -> dict[str, Any]:
     return doc
 
 
+def _undeclared(world: World) -> tuple[list[str], list[str]]:
+    """The Conductor users and groups the tasks name that the world does not declare (tasks added by
+    `--generate-tasks` name people of their own): the export declares them, so that it loads back."""
+    seed = world.seed
+    principals, groups = {p.id for p in seed.principals}, {g for g, _ in seed.groups}
+    if seed.auth.anonymous is not None:
+        principals.add(seed.auth.anonymous.id)  # open mode's caller, known without a declaration
+    users: dict[str, None] = {}
+    teams: dict[str, None] = {}
+    for task in world.tasks.all():
+        named = [task.assignee, task.claimant, *(a.assignee for a in task.definition.assignments)]
+        for who in named:
+            if who is None:
+                continue
+            if who.user_type is UserType.CONDUCTOR_USER and who.user not in principals:
+                users[who.user] = None
+            elif who.user_type is UserType.CONDUCTOR_GROUP and who.user not in groups:
+                teams[who.user] = None
+    return sorted(users), sorted(teams)
+
+
 def dump(document: dict[str, Any], fmt: str, *, notes: list[str] | None = None) -> str:
     """`document` as YAML (with `notes` as a comment header) or JSON."""
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    header = [f"# Exported by conductor-mock {__version__} from scenario '{document.get('name', '')}'.",
-              "# Load it back with `conductor-mock control load FILE` or `conductor-mock serve --scenario FILE`."]
-    header += [f"# {line}" for note in notes or () for line in note.splitlines()]
+    tasks = document.get("tasks")
+    lines = [header(__version__, str(document.get("name", "")), len(tasks) if isinstance(tasks, list) else 0),
+             "# Load it back with `conductor-mock control load FILE` or `conductor-mock serve --scenario FILE`."]
+    lines += [f"# {line}" for note in notes or () for line in note.splitlines()]
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120,
                      default_flow_style=False)
-    return "\n".join(header) + "\n" + body
+    return "\n".join(lines) + "\n" + body + END_LINE + "\n"
 
 
-class _Dumper(yaml.SafeDumper):
+_DUMPER_BASE: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_DUMPER_BASE):  # type: ignore[valid-type,misc]
     """Never writes anchors and aliases (`&id001`): a value shared in memory is written out each time."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -27,6 +27,7 @@ from mockserver.domain import (
 )
 from mockserver.domain.world import Seed
 from mockserver.scenarios import Problem, Scenario, ScenarioError, load_scenario
+from mockserver.scenarios.fast import MAX_DEPTH
 from mockserver.web.errors import LoadingDisabled, UnknownScenarioFile
 from mockserver.web.state import MockState
 
@@ -54,6 +55,13 @@ class ScenarioLoader(Protocol):
     (`mockserver.app`), with the server's id seed."""
 
     def load(self, source: Path, text: str) -> Prepared: ...
+
+
+class ExportTooDeep(Exception):
+    """A value of the world (a task's input or output) nests too deeply to be written as a scenario."""
+
+    message = ("The world cannot be exported: a task's input or output nests too deeply to be written "
+               f"(more than {MAX_DEPTH} levels); update or delete that task, then export again")
 
 
 @dataclass(frozen=True)
@@ -141,12 +149,20 @@ class ControlPlane:
     def load(self, source: Path, text: str) -> dict[str, Any]:
         """Replace the world (and the armed faults) with the scenario in `text`. Raises `ScenarioError`, and
         leaves everything as it was, if the scenario has problems."""
+        return self.commit_load(self.prepare_load(source, text))
+
+    def prepare_load(self, source: Path, text: str) -> tuple[World, tuple[FaultRule, ...]]:
+        """The slow half of `load` (parse, validate, build the world), touching nothing: safe in a worker thread."""
         if self.settings.loader is None:
             raise LoadingDisabled()
         prepared = self.settings.loader.load(source, text)
-        world = prepared.build()
+        return prepared.build(), prepared.faults
+
+    def commit_load(self, prepared: tuple[World, tuple[FaultRule, ...]]) -> dict[str, Any]:
+        """The quick half of `load`, on the event loop."""
+        world, rules = prepared
         self.state.replace(world)
-        self.faults.replace(prepared.faults)
+        self.faults.replace(rules)
         self._mark("LOAD", world)
         return {"load": "replace", **self.summary()}
 
@@ -155,9 +171,20 @@ class ControlPlane:
         those with the same id), add its groups' members to the groups, start its workflows, and arm its faults
         next to the current ones.
         The world keeps its name, auth settings and clock. Raises `ScenarioError` (world untouched)."""
+        return self.commit_merge(self.prepare_merge(source, text), source, text)
+
+    def prepare_merge(self, source: Path, text: str) -> tuple[World, Scenario]:
+        """The slow half of `merge` (parse and validate against the current world): safe in a worker thread."""
         current = self.world
-        scenario = load_scenario(source, ids=current.ids, now_ms=current.clock.now_ms(), text=text,
-                                 operations=self.faults.operations)
+        return current, load_scenario(source, ids=current.ids, now_ms=current.clock.now_ms(), text=text,
+                                      operations=self.faults.operations)
+
+    def commit_merge(self, parsed: tuple[World, Scenario], source: Path, text: str) -> dict[str, Any]:
+        """The quick half of `merge`, on the event loop: merges into the world as it is now (parsed again if the
+        world was replaced meanwhile, so its ids come from the world they land in)."""
+        current, scenario = parsed
+        if current is not self.world:
+            current, scenario = self.prepare_merge(source, text)
         incoming, rules = scenario.seed, scenario.faults
         seed, merged = _merged_seed(current, incoming)
         world = World(seed, clock=current.clock, ids=current.ids)
@@ -172,8 +199,20 @@ class ControlPlane:
     def export(self, fmt: str, *, verify: bool = True) -> tuple[str, list[Problem]]:
         """The world as a scenario text (`yaml` or `json`), and, with `verify`, the problems loading it back
         would report (none, unless the world holds something the scenario format cannot express)."""
-        document = export_world(self.world)
-        text = dump(document, fmt)
+        return self.write_export(self.export_document(), fmt, verify=verify)
+
+    def export_document(self) -> dict[str, Any]:
+        """The quick half of `export`, on the event loop: the world's scenario document, as it is now."""
+        return export_world(self.world)
+
+    @staticmethod
+    def write_export(document: dict[str, Any], fmt: str, *, verify: bool = True) -> tuple[str, list[Problem]]:
+        """The slow half of `export`: the document of `export_world` as text, checked. Safe in a worker thread.
+        Raises `ExportTooDeep` when a value nests too deeply to be written."""
+        try:
+            text = dump(document, fmt)
+        except RecursionError:
+            raise ExportTooDeep() from None
         if not verify:
             return text, []
         try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mockserver.domain.faults import FaultRule, Operations
 from mockserver.domain.ids import IdGenerator, SequentialIds
@@ -29,8 +30,10 @@ from mockserver.scenarios.document import Document, Problem, ScenarioError
 from mockserver.scenarios.faults import check_faults, read_faults
 from mockserver.scenarios.meaning import check_meaning
 from mockserver.scenarios.shape import SCHEMA_PATH, check_shape
+from mockserver.scenarios.snapshot import MAX_SCENARIO_BYTES, check_snapshot, too_large
 
-__all__ = ["SCHEMA_PATH", "ClockSettings", "Problem", "Scenario", "ScenarioError", "check_scenario",
+__all__ = ["MAX_SCENARIO_BYTES", "SCHEMA_PATH", "ClockSettings", "Problem", "Scenario", "ScenarioError",
+           "check_scenario",
            "load_scenario"]
 
 
@@ -51,19 +54,31 @@ def load_scenario(source: Path | str, *, ids: IdGenerator, now_ms: int, text: st
     (workflow ids, action log ids): the same text and the same `SequentialIds` seed give the same `Seed`.
     `operations`: what a `faults:` rule may name (default: the operations of the shipped openapi.yaml).
     """
-    doc = Document(str(source))
-    data = doc.parse(Path(source).read_bytes() if text is None else text)
-    if data is not None:
-        check_shape(doc, data)
-        check_faults(doc, data, operations)
-    clock = check_meaning(doc, data) if data is not None and not doc.problems else None
-    faults = read_faults(doc, data, operations) if data is not None and not doc.problems else ()
+    raw = Path(source).read_bytes() if text is None else text
+    doc, data, clock, faults = _check(Document(str(source)), raw, operations)
+    if doc.problems and not doc.precise:  # the fast parse has no lines: parse again, with them, to report
+        doc, data, clock, faults = _check(Document(str(source), precise=True), raw, operations)
     if data is None or clock is None or doc.problems:
         raise ScenarioError(doc.sorted_problems())
     now = clock.start_ms if clock.start_ms is not None else now_ms
     name = str(data.get("name") or Path(str(source)).stem)
     path = Path(source) if isinstance(source, Path) or text is None else None
     return Scenario(path, build_seed(data, name=name, ids=ids, now=now), clock, faults)
+
+
+def _check(doc: Document, raw: str | bytes, operations: Operations | None) -> tuple[
+        Document, dict[str, Any] | None, ClockSettings | None, tuple[FaultRule, ...]]:
+    """Every pass over `raw`, the problems in `doc`."""
+    if too_large(doc, raw):
+        return doc, None, None, ()
+    data = doc.parse(raw)
+    if data is not None:
+        check_snapshot(doc, raw, data)
+        check_shape(doc, data)
+        check_faults(doc, data, operations)
+    clock = check_meaning(doc, data) if data is not None and not doc.problems else None
+    faults = read_faults(doc, data, operations) if data is not None and not doc.problems else ()
+    return doc, data, clock, faults
 
 
 def check_scenario(path: Path) -> list[Problem]:

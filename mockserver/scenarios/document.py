@@ -16,10 +16,10 @@ from typing import Any, Final
 import yaml
 
 from mockserver.domain.errors import show_value
+from mockserver.scenarios.fast import MAX_DEPTH, MAX_EXPANSION, fast_parse
 
 JsonPath = tuple[str | int, ...]
 
-_MAX_NODES: Final = 200_000  # guards against alias bombs in bodies posted to the control plane
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _YAML_HINTS: Final = {"mapping values are not allowed here": "quote a value that contains ': ' "
                       "(displayName: \"Approve: invoice\")",
@@ -82,7 +82,9 @@ class Document:
     lines: dict[JsonPath, int] = field(default_factory=dict)  # value path → line of its node
     key_lines: dict[JsonPath, int] = field(default_factory=dict)  # value path → line of its key
     problems: list[Problem] = field(default_factory=list)
-    _nodes: int = 0
+    precise: bool = False  # False: try the fast parse first (no lines); True: the line-aware parse only
+    _expanded: int = 0  # values repeated by aliases so far
+    _seen: set[int] = field(default_factory=set)  # ids of the nodes constructed so far
 
     def report(self, path: JsonPath, message: str, hint: str | None = None, *, at_key: bool = False) -> None:
         line = self.key_lines.get(path) if at_key else None
@@ -106,9 +108,23 @@ class Document:
             except UnicodeDecodeError as error:
                 self.report((), f"the file is not UTF-8 text (byte {error.start})")
                 return None
+        if not self.precise:
+            fast = fast_parse(text)
+            if fast is not None:
+                return self._top_level(fast, empty=False)
+            self.precise = True
+        return self._parse_precisely(text)
+
+    def _parse_precisely(self, text: str) -> dict[str, Any] | None:
         if "\t" in text and _is_json(text):
             text = text.replace("\t", " ")  # PyYAML refuses tab indentation; in valid JSON a raw tab is only space
-        loader = _Loader(text)
+        try:
+            loader = _Loader(text)
+        except yaml.reader.ReaderError as error:  # a NUL byte or another character YAML does not allow
+            line = text[:error.position].count("\n") + 1
+            self.problems.append(Problem(self.file, line, "", f"invalid YAML: character {_code(error.character)} is "
+                                         "not allowed", "remove the control character (a scenario is text)"))
+            return None
         try:
             node = loader.get_single_node()
             data = None if node is None else self._construct(loader, node, (), ())
@@ -116,11 +132,17 @@ class Document:
             self.problems.append(_syntax_problem(self.file, error))
             return None
         except yaml.YAMLError as error:
-            self.report((), f"invalid YAML: {error}")
+            self.report((), f"invalid YAML: {_one_line(error)}")
+            return None
+        except RecursionError:
+            self.report((), f"the document nests too deeply (at most {MAX_DEPTH} levels of lists and mappings)")
             return None
         finally:
             loader.dispose()
-        if node is None:
+        return self._top_level(data, empty=node is None)
+
+    def _top_level(self, data: Any, *, empty: bool) -> dict[str, Any] | None:
+        if empty:
             self.report((), "the file is empty", "a scenario is a mapping: start with `description: ...`")
             return None
         if not isinstance(data, dict):
@@ -131,19 +153,29 @@ class Document:
 
     def _construct(self, loader: _Loader, node: yaml.Node, path: JsonPath, stack: tuple[yaml.Node, ...]) -> Any:
         self.lines[path] = node.start_mark.line + 1
-        self._nodes += 1
-        if self._nodes > _MAX_NODES:
-            if self._nodes == _MAX_NODES + 1:
-                self.report(path, "the document is too large (do aliases expand too far?)")
-            return None
+        if id(node) in self._seen:  # an alias: count what it repeats, not the values written out once
+            self._expanded += 1
+            if self._expanded > MAX_EXPANSION:
+                if self._expanded == MAX_EXPANSION + 1:
+                    self.report(path, f"aliases expand too far (more than {MAX_EXPANSION} repeated values)")
+                return None
         if any(n is node for n in stack):
             self.report(path, "an alias refers to a value that contains it (a recursive structure)")
             return None
+        if len(stack) >= MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+            self.report(path, f"nested too deeply (at most {MAX_DEPTH} levels of lists and mappings)")
+            return None
+        self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._construct_mapping(loader, node, path, (*stack, node))
         if isinstance(node, yaml.SequenceNode):
             return [self._construct(loader, item, (*path, i), (*stack, node)) for i, item in enumerate(node.value)]
-        value = loader.construct_object(node)
+        try:
+            value = loader.construct_object(node)
+        except ValueError:  # an integer longer than Python converts (4300 digits)
+            self.report(path, f"the number has {len(node.value)} digits, too many to be read",
+                        "quote it to keep it as a string")
+            return None
         if value is not None and not isinstance(value, str | int | float | bool):
             self.report(path, f"unsupported value of type {type(value).__name__} (tag {node.tag})",
                         "use a string, a number, true/false, null, a list or a mapping")
@@ -185,6 +217,14 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _code(character: int | str) -> str:
+    return f"U+{character if isinstance(character, int) else ord(character):04X}"
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    return " ".join(str(error).split())
 
 
 def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:

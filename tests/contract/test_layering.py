@@ -1,6 +1,7 @@
 """The kit talks to servers over HTTP only: no module of mockserver.contract imports the mock's domain, web,
 control plane or scenario code, so the same kit runs against real Orkes (AST scan). The control API's HTTP
-client is allowed: the plugin's `conductor_mock` fixture resets its mock through it."""
+client is allowed (the plugin's `conductor_mock` fixture resets its mock through it), and `mockserver.files`, the
+CLI's atomic file writer (plain os/tempfile, no mock code)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import ast
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[2] / "mockserver" / "contract"
-ALLOWED = ("mockserver.contract", "mockserver.resources", "mockserver.control.client")
+ALLOWED = ("mockserver.contract", "mockserver.resources", "mockserver.control.client", "mockserver.files")
 
 
 def mockserver_imports(path: Path) -> set[str]:

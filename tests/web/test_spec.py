@@ -100,7 +100,8 @@ def test_a_bad_boolean_is_refused(ops: dict[str, Operation], raw: str) -> None:
     error = refused(lambda: query(ops["getThing"], withTemplate=raw))
     assert error.parameter == "withTemplate"
     assert error.invalid_value == raw
-    assert error.message == f"Invalid value '{raw}' for query parameter 'withTemplate': expected true/false, 1/0, yes/no or on/off"
+    assert error.message == (f"Invalid value '{raw}' for query parameter 'withTemplate': "
+                             "expected true/false, 1/0, yes/no or on/off")
     assert str(error) == error.message
 
 
