@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from mockserver.control.api import ControlApi
 from mockserver.control.plane import ControlPlane, ControlSettings
+from mockserver.control.ui import WebInbox
 from mockserver.domain import ManualClock, World
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import HANDLERS
@@ -68,8 +69,9 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
     plane = ControlPlane(state, spec, control)
     control_api = ControlApi(plane)
     state.hook = control_api.intercept
-    app = Starlette(routes=[*routes, *control_api.routes()], exception_handlers={404: _not_found, 500: _server_error},
-                    lifespan=_clock_loop(state, tick_s))
+    inbox = WebInbox(control_api)  # the web inbox at /_mock/ui/ (its GETs before the control API's routes)
+    app = Starlette(routes=[*routes, *inbox.routes(), *control_api.routes()],
+                    exception_handlers={404: _not_found, 500: _server_error}, lifespan=_clock_loop(state, tick_s))
     app.state.mock = state
     app.state.control = plane
     return app

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from mockserver import __version__, resources
 from mockserver.control import api as control_api
+from mockserver.control import ui
 from mockserver.control.cli import control_token, describe_control, is_loopback
 from mockserver.server import build_app
 from tests.conftest import HTTP_WORLD, Api
@@ -34,7 +35,8 @@ def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Ap
     routes = {r.path for r in api.app.routes if isinstance(r, Route) and r.path.startswith("/_mock")}
     assert routes == set(control_api.document()["paths"])
     assert not [p for p in resources.openapi_document()["paths"] if "_mock" in p]
-    assert set(control_api.operation_ids()) == set(control_api.ControlApi(api.app.state.control).handlers)
+    handled = {*control_api.ControlApi(api.app.state.control).handlers, *ui.ui_paths()}  # the web inbox's: its own
+    assert set(control_api.operation_ids()) == handled
 
 
 def test_health_and_version(api: Api) -> None:
