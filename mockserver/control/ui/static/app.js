@@ -2,7 +2,7 @@
 
 import { ApiError, Caller, Mock, controlToken } from "./api.js";
 import { MockControls } from "./mock.js";
-import { renderList, renderTask } from "./views.js";
+import { h, renderList, renderTask } from "./views.js";
 
 const IDENTITY_KEY = "conductor-mock-identity";
 
@@ -91,7 +91,9 @@ class App {
       const text = `${error.status}: ${error.message}${more ? ` (${more})` : ""}`;
       if (where) where.textContent = text;
       this.say(text, true);
+      return text;
     }
+    return null;
   }
 
   search(filters) {
@@ -122,7 +124,8 @@ class App {
     if (document.getElementById("nav-admin").hasAttribute("aria-current")) document.getElementById("nav-admin").setAttribute("aria-current", "page");
     const active = document.activeElement;
     const keep = active && this.main.contains(active) && active.id ? active.id : null;
-    await this.guard(async () => {
+    delete this.main.dataset.view;
+    const refused = await this.guard(async () => {
       if (task) {
         await renderTask(this, decodeURIComponent(task[1]));
         document.title = `${document.getElementById("task-title").textContent} · conductor-mock`;
@@ -133,6 +136,8 @@ class App {
         document.title = `${type === "ADMIN" ? "Admin" : "Inbox"} · conductor-mock`;
       }
     }, null);
+    if (refused) this.main.replaceChildren(h("h2", {}, task ? "Task" : "Tasks"), h("p", { id: "view-error", class: "error", role: "alert" }, refused));
+    Object.assign(this.main.dataset, { as: this.select.value, view: hash }); // rendered (the tests wait for it)
     if (focus) this.main.focus();
     else if (keep && document.getElementById(keep)) document.getElementById(keep).focus();
   }
