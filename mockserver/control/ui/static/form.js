@@ -96,7 +96,8 @@ export function renderForm(host, template, data) {
     const kind = kindOf(prop, options);
     const id = `field-${++counter}`;
     const required = requiredAt(schema, path);
-    const label = element.label || prop.title || titleOf(path[path.length - 1]);
+    const given = element.label && typeof element.label === "object" ? element.label.text : element.label;
+    const label = (typeof given === "string" && given) || prop.title || titleOf(path[path.length - 1]);
     const input = inputFor(kind, prop, id, valueAt(data, path));
     const error = h("p", { class: "field-error", id: `${id}-error` });
     const describedBy = [`${id}-error`];
@@ -104,7 +105,8 @@ export function renderForm(host, template, data) {
     input.setAttribute("aria-describedby", describedBy.join(" "));
     input.dataset.path = path.join(".");
     if (required) input.setAttribute("aria-required", "true");
-    const text = h("label", { for: id }, label, required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : "");
+    // the required mark is not part of the label (the name is the label; aria-required says it is required)
+    const text = h("span", { class: "label-row" }, h("label", { for: id }, label), required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : "");
     const wrap = h("div", { class: `field field-${kind}` });
     if (kind === "boolean") wrap.append(input, text);
     else wrap.append(text, input);
