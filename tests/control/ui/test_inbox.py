@@ -120,11 +120,13 @@ def test_a_schema_error_is_shown_at_its_field_and_nothing_is_sent(context: Any, 
 
 def test_a_claim_made_through_the_api_shows_in_the_journal_within_a_second(context: Any, mock: Mock) -> None:
     tab = open_tab(context, mock, "alice-key")
+    tab.page.fill("#f-text", "typed, not searched yet")
     assert mock.api("alice", "POST", f"/human/tasks/{LOAN}/claim")[0] == 200
     entry = tab.page.locator(f'#journal li[data-task="{LOAN}"]').first
     expect(entry).to_contain_text("CLAIM", timeout=1000)
     expect(entry).to_contain_text("ASSIGNED → IN_PROGRESS by alice@example.com", timeout=1000)
     expect(tab.page.locator(f'tr[data-task="{LOAN}"] .state')).to_have_text("IN_PROGRESS")  # the list follows
+    expect(tab.page.locator("#f-text")).to_have_value("typed, not searched yet")  # and keeps what is typed
 
 
 def tab_to(page: Any, selector: str, limit: int = 120) -> None:

@@ -111,11 +111,11 @@ class App {
     if (this.refreshing) return;
     this.refreshing = setTimeout(() => {
       this.refreshing = null;
-      if (!location.hash.startsWith("#/task/")) this.route();
+      if (!location.hash.startsWith("#/task/")) this.route(false, true);
     }, 150);
   }
 
-  async route(focus = false) {
+  async route(focus = false, refreshOnly = false) {
     const hash = location.hash || "#/inbox";
     const task = hash.match(/^#\/task\/(.+)$/);
     document.getElementById("nav-inbox").toggleAttribute("aria-current", hash === "#/inbox");
@@ -132,10 +132,11 @@ class App {
       } else {
         this.lastList = hash === "#/admin" ? "#/admin" : "#/inbox";
         const type = this.lastList === "#/admin" ? "ADMIN" : "INBOX";
-        await renderList(this, type, this.filters[type]);
+        await renderList(this, type, this.filters[type], refreshOnly);
         document.title = `${type === "ADMIN" ? "Admin" : "Inbox"} · conductor-mock`;
       }
     }, null);
+    if (refused) delete this.main.dataset.list;
     if (refused) this.main.replaceChildren(h("h2", {}, task ? "Task" : "Tasks"), h("p", { id: "view-error", class: "error", role: "alert" }, refused));
     Object.assign(this.main.dataset, { as: this.select.value, view: hash }); // rendered (the tests wait for it)
     if (focus) this.main.focus();

@@ -76,11 +76,15 @@ export function searchBody(searchType, f) {
 }
 
 /** The inbox or admin list into `main`. */
-export async function renderList(app, searchType, filters) {
+export async function renderList(app, searchType, filters, refreshOnly = false) {
   const main = app.main;
   const title = searchType === "ADMIN" ? "Admin: all tasks the caller may administer" : "Inbox: tasks the caller may act on";
-  const results = h("div", { id: "results", "aria-live": "polite" });
-  main.replaceChildren(h("h2", {}, title), filtersForm(searchType, filters, (f) => app.search(f)), results);
+  let results = main.querySelector("#results");
+  if (!refreshOnly || !results || main.dataset.list !== searchType) { // a refresh keeps what is typed in the filters
+    results = h("div", { id: "results", "aria-live": "polite" });
+    main.replaceChildren(h("h2", {}, title), filtersForm(searchType, filters, (f) => app.search(f)), results);
+    main.dataset.list = searchType;
+  }
   const page = await app.caller.call("POST", "/human/tasks/search", searchBody(searchType, filters));
   const now = app.now();
   const start = page.start || 0, rows = page.results || [];
@@ -127,6 +131,7 @@ const publicInput = (input) => Object.fromEntries(Object.entries(input || {}).fi
 /** The task view into `main`. */
 export async function renderTask(app, taskId) {
   const task = await app.caller.call("GET", `/human/tasks/${enc(taskId)}?withTemplate=true`);
+  delete app.main.dataset.list;
   const template = task.humanTaskDef && task.humanTaskDef.fullTemplate;
   const wfLink = h("a", { href: `/api/workflow/${enc(task.workflowId || "")}`, id: "workflow-link" }, task.workflowId || "—");
   const wfOut = h("div", { id: "workflow", "aria-live": "polite" });
