@@ -32,6 +32,7 @@ serve: install
 
 ## Install everything and run every test.
 test: install js-sdk py-sdk
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ruff + mypy --strict + the OpenAPI validator.

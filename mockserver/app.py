@@ -42,6 +42,7 @@ from mockserver.control.faults import FaultRule
 from mockserver.control.journal import DEFAULT_CAPACITY
 from mockserver.control.namespaces import DEFAULT, DEFAULT_IDLE_S, DEFAULT_MAX, Namespaces
 from mockserver.control.plane import ControlPlane, ControlSettings
+from mockserver.control.ui import WebInbox
 from mockserver.domain import Clock, IdGenerator, ManualClock, SequentialIds, SystemClock, World
 from mockserver.domain.clock import FlowingClock
 from mockserver.domain.identity import Entropy, fixed_secret, new_secret
@@ -230,7 +231,9 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
                           max_count=limits.max_count, monotonic=limits.monotonic)
     api = api_surface(spec, compile_operations(spec), namespace_of, wrap=with_faults)
     token = control.token if control is not None else None
-    app = Starlette(routes=[*routes_from_spec(api), *routes_from_spec(control_surface(registry, token))],
+    inbox = WebInbox(token, registry)  # the web inbox at /_mock/ui/ (its GETs before the control API's routes)
+    app = Starlette(routes=[*routes_from_spec(api), *inbox.routes(),
+                            *routes_from_spec(control_surface(registry, token, inbox.handlers))],
                     middleware=[Middleware(NamespacePrefix, resolve=registry.resolve)],
                     exception_handlers={404: _not_found, 500: _server_error}, lifespan=_clock_loop(registry, tick_s))
     app.state.namespaces = registry

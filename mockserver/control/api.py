@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,15 +290,17 @@ CONTROL_HANDLERS: dict[str, ControlHandler] = {
 
 # -- the surface: /_mock for the router -----------------------------------------------------------------------
 
-def control_surface(registry: Namespaces, token: str | None = None) -> Surface[ControlHandler]:
+def control_surface(registry: Namespaces, token: str | None = None,
+                    more: Mapping[str, ControlHandler] | None = None) -> Surface[ControlHandler]:
     """control-openapi.yaml over the namespaces of `registry` (each call acts on its own): the token guard, a
-    request id per call, bodies read by the handlers."""
+    request id per call, bodies read by the handlers. `more`: handlers of operations served elsewhere (the web
+    inbox's pages), joining the table checked against the document."""
 
     async def invoke(handler: ControlHandler, request: Request, operation: Operation, parse: Parse) -> Response:
         params = await parse()
         return await handler(ControlCall(plane_of(request), request, params.path, params.query, registry))
 
-    return Surface(document(), _operations(), CONTROL_HANDLERS, invoke, wrap=with_request_id,
+    return Surface(document(), _operations(), {**CONTROL_HANDLERS, **(more or {})}, invoke, wrap=with_request_id,
                    guard=functools.partial(refusal, token), refuse_method=refuse_method, parse_body=False)
 
 

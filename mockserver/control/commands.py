@@ -66,6 +66,11 @@ def control_token(host: str, given: str | None) -> tuple[str | None, str]:
 
 def describe_control(host: str, port: int, token: str | None, origin: str) -> list[str]:
     url = f"http://{host}:{port}/_mock"
+    shown = "" if token is None else "?token=" + (token if origin == "generated" else "<token>")
+    return [*_control_lines(host, url, token, origin), f"web inbox on {url}/ui/{shown}"]
+
+
+def _control_lines(host: str, url: str, token: str | None, origin: str) -> list[str]:
     if token is None:
         return [f"control API on {url} (loopback only, no token needed; see docs/control.md)"]
     if origin == "generated":

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from mockserver import __version__, resources
 from mockserver.app import build_app
 from mockserver.control import api as control_api
+from mockserver.control import ui
 from mockserver.control.commands import control_token, describe_control, is_loopback
 from mockserver.web.routing import SpecMismatch, routes_from_spec
 from tests.conftest import HTTP_WORLD, Api
@@ -36,7 +37,7 @@ def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Ap
     routes = {r.path for r in api.app.routes if isinstance(r, Route) and r.path.startswith("/_mock")}
     assert routes == set(control_api.document()["paths"])
     assert not [p for p in resources.openapi_document()["paths"] if "_mock" in p]
-    assert set(control_api.operation_ids()) == set(control_api.CONTROL_HANDLERS)
+    assert set(control_api.operation_ids()) == {*control_api.CONTROL_HANDLERS, *ui.ui_paths()}  # + the inbox's
 
 
 def test_a_control_operation_without_a_handler_is_refused_at_start_up(api: Api) -> None:
