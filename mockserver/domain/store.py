@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -26,7 +26,7 @@ from mockserver.domain.query import flatten, glob_matcher, parse_field_query, pa
 from mockserver.domain.templates import TemplateStore
 
 __all__ = ["SYSTEM", "SearchPage", "SearchType", "TaskSearch", "TaskStore", "TemplateStore", "assignment_log",
-           "new_task"]  # `SYSTEM`, `assignment_log`, `new_task` (`lifecycle`), `TemplateStore` (`templates`): re-exported
+           "new_task"]  # re-exported: `SYSTEM`, `assignment_log`, `new_task` (lifecycle), `TemplateStore` (templates)
 
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 1000

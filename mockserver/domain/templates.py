@@ -7,6 +7,7 @@ nothing of the web layer.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -49,7 +50,7 @@ class TemplateStore:
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def all(self) -> list[Template]:
+    def all(self) -> builtins.list[Template]:
         return sorted(self._templates.values(), key=lambda t: (t.name, -t.version))
 
     def get(self, name: str, version: int) -> Template:
@@ -69,14 +70,14 @@ class TemplateStore:
             raise TemplateNotFound(f"(none: task {task.task_id} has no userFormTemplate)", None)
         return self.get(form.name, form.version)
 
-    def list(self, name: str | None = None, version: int | None = None) -> list[Template]:
+    def list(self, name: str | None = None, version: int | None = None) -> builtins.list[Template]:
         found = [t for t in self.all()
                  if (name is None or t.name == name) and (version is None or t.version == version)]
         if name is not None and not found:
             raise TemplateNotFound(name, version)
         return found
 
-    def tags(self, name: str) -> list[dict[str, Any]]:
+    def tags(self, name: str) -> builtins.list[dict[str, Any]]:
         """The tags of a form (they belong to the name: every version carries the same)."""
         return [dict(tag) for tag in self.get(name, 0).tags]
 
@@ -88,12 +89,13 @@ class TemplateStore:
         with self._lock:
             return self._save(caller, template, new_version=new_version, version_given=version_given)
 
-    def save_all(self, caller: Principal, templates: Sequence[Template], *, new_version: bool) -> list[Template]:
+    def save_all(self, caller: Principal, templates: Sequence[Template], *,
+                 new_version: bool) -> builtins.list[Template]:
         """`POST /human/template/bulk`: each form saved as `save` would, in order, under one lock."""
         with self._lock:
             return [self._save(caller, t, new_version=new_version, version_given=t.version > 0) for t in templates]
 
-    def delete(self, name: str, version: int | None = None) -> list[Template]:
+    def delete(self, name: str, version: int | None = None) -> builtins.list[Template]:
         """Delete one version, or every version (`version` None). `TemplateNotFound` changes nothing."""
         with self._lock:
             keys = [k for k in self._templates if k[0] == name and (version is None or k[1] == version)]
@@ -101,7 +103,7 @@ class TemplateStore:
                 raise TemplateNotFound(name, version)
             return [self._templates.pop(k) for k in keys]
 
-    def put_tags(self, name: str, tags: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def put_tags(self, name: str, tags: Sequence[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Add tags to every version of a form; a tag whose key is already there replaces its value."""
         def merge(old: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
             incoming = {str(t["key"]): dict(t) for t in tags}
@@ -109,7 +111,7 @@ class TemplateStore:
             return kept + tuple(incoming.values())
         return self._retag(name, merge)
 
-    def delete_tags(self, name: str, tags: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def delete_tags(self, name: str, tags: Sequence[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Remove the tags matching (key and value) any of `tags` from every version of a form."""
         doomed = {(t.get("key"), t.get("value")) for t in tags}
         return self._retag(name, lambda old: tuple(t for t in old if (t.get("key"), t.get("value")) not in doomed))
@@ -129,7 +131,7 @@ class TemplateStore:
         return saved
 
     def _retag(self, name: str, change: Callable[[tuple[dict[str, Any], ...]], tuple[dict[str, Any], ...]]
-               ) -> list[dict[str, Any]]:
+               ) -> builtins.list[dict[str, Any]]:
         with self._lock:
             keys = [k for k in self._templates if k[0] == name]
             if not keys:
