@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from mockserver.domain import ManualClock, Principal, PrincipalKind, Template
@@ -81,8 +83,10 @@ def test_delete_tags_removes_only_key_and_value_matches(store: TemplateStore) ->
 
 def test_tags_of_an_unknown_form_are_refused_without_change(store: TemplateStore) -> None:
     before = store.all()
-    for call in (lambda: store.tags("nope"), lambda: store.put_tags("nope", [{"key": "k", "value": "v"}]),
-                 lambda: store.delete_tags("nope", [])):
+    calls: list[Callable[[], object]] = [lambda: store.tags("nope"),
+                                         lambda: store.put_tags("nope", [{"key": "k", "value": "v"}]),
+                                         lambda: store.delete_tags("nope", [])]
+    for call in calls:
         with pytest.raises(TemplateNotFound, match="nope"):
             call()
     assert store.all() == before
