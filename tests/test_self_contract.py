@@ -132,6 +132,12 @@ NAMED_BY_OPERATION: Final = {
     "getAllTemplates": {"query.name": "forms"},
     "getTemplateByNameAndVersion": {"path.name": "forms"},
     "saveTemplate": {"body.name": "forms"},
+    "getTemplateByTaskId": {"path.name": "task-ids"},  # one segment on GET: a human task id
+    "deleteTemplateByName": {"path.name": "forms"},
+    "deleteTemplatesByNameAndVersion": {"path.name": "forms"},
+    "getTagsForUserFormTemplate": {"path.name": "forms"},
+    "putTagForUserFormTemplate": {"path.name": "forms"},
+    "deleteTagForUserFormTemplate": {"path.name": "forms"},
     "registerWorkflowDef": {"body.name": "definitions"},
     "getWorkflowDef": {"path.name": "definitions"},
     "startWorkflow": {"body.name": "definitions"},

@@ -30,6 +30,7 @@ from mockserver.domain import (
     UserType,
     World,
 )
+from mockserver.domain.templates import bare_id
 from mockserver.scenarios import SCHEMA_PATH
 from mockserver.scenarios.snapshot import END_LINE, header
 
@@ -43,7 +44,7 @@ TASK_EXTRAS: dict[str, tuple[str, Callable[[HumanTask], Any]]] = {
 }
 TEMPLATE_EXTRAS: dict[str, tuple[str, Callable[[Template], Any]]] = {
     "createTime": ("create_time", lambda t: t.create_time),
-    "updatedBy": ("updated_by", lambda t: t.updated_by),
+    "updatedBy": ("updated_by", lambda t: bare_id(t.updated_by)),  # a scenario names principals by bare id
     "updateTime": ("update_time", lambda t: t.update_time),
 }
 
@@ -163,7 +164,7 @@ def _template(template: Template, supported: frozenset[str]) -> dict[str, Any]:
     if template.owner_app is not None:
         out["ownerApp"] = template.owner_app
     if template.created_by:
-        out["createdBy"] = template.created_by
+        out["createdBy"] = bare_id(template.created_by)
     for key, (_, value) in TEMPLATE_EXTRAS.items():
         if key in supported:
             out[key] = value(template)

@@ -1,4 +1,4 @@
-"""TaskStore and TemplateStore: the state of one mock, and every change to it.
+"""TaskStore: the human tasks of one mock, and every change to them (TemplateStore lives in `templates`).
 
 Every public method is atomic: under the store's lock it loads the task, applies one pure function of the
 lifecycle room (`lifecycle.transitions`: rights, state, arguments, the new task and its logs) and saves and
@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from mockserver.domain.clock import Clock
-from mockserver.domain.errors import InvalidRequest, TaskNotFound, TemplateNotFound
+from mockserver.domain.errors import InvalidRequest, TaskNotFound
 from mockserver.domain.identity import Directory, Principal
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.index import TaskIndex
 from mockserver.domain.lifecycle import rights, transitions
 from mockserver.domain.lifecycle.logs import SYSTEM, assignment_log
 from mockserver.domain.lifecycle.transitions import new_task
-from mockserver.domain.model import Action, Assignment, HumanTask, TaskState, TaskUser, Template
+from mockserver.domain.model import Action, Assignment, HumanTask, TaskState, TaskUser
 from mockserver.domain.query import flatten, glob_matcher, parse_field_query, parse_full_text
+from mockserver.domain.templates import TemplateStore
 
 __all__ = ["SYSTEM", "SearchPage", "SearchType", "TaskSearch", "TaskStore", "TemplateStore", "assignment_log",
-           "new_task"]  # `SYSTEM`, `assignment_log` and `new_task` live in `lifecycle`; re-exported for callers
+           "new_task"]  # re-exported: `SYSTEM`, `assignment_log`, `new_task` (lifecycle), `TemplateStore` (templates)
 
 DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 1000
@@ -120,6 +121,16 @@ class TaskStore:
                                              owned_by=None if inbox or unrestricted else caller,
                                              unrestricted=unrestricted)
         return SearchPage(total, start, size, tuple(page))
+
+    def display_names(self, caller: Principal, search_type: SearchType) -> list[str]:
+        """`getTaskDisplayNames`: the distinct display names of the tasks `search_type` shows the caller, sorted."""
+        names: set[str] = set()
+        start, total = 0, 1
+        while start < total:
+            page = self.search(caller, TaskSearch(search_type=search_type, start=start, size=MAX_PAGE_SIZE))
+            names.update(t.display_name for t in page.results if t.display_name)
+            start, total = start + MAX_PAGE_SIZE, page.total_hits
+        return sorted(names)
 
     # -- changing ------------------------------------------------------------------------------------
 
@@ -258,52 +269,3 @@ def _user_filter(users: Sequence[TaskUser], attribute: str) -> Callable[[HumanTa
         return value is not None and any(t is value.user_type and m(value.user) for t, m in wanted)
 
     return check
-
-
-class TemplateStore:
-    """User forms by (name, version)."""
-
-    def __init__(self, templates: Iterable[Template], *, clock: Clock) -> None:
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._templates: dict[tuple[str, int], Template] = {(t.name, t.version): t for t in templates}
-
-    def all(self) -> list[Template]:
-        return sorted(self._templates.values(), key=lambda t: (t.name, -t.version))
-
-    def get(self, name: str, version: int) -> Template:
-        found = self._find(name, version)
-        if found is None:
-            raise TemplateNotFound(name, version)
-        return found
-
-    def find_for_task(self, task: HumanTask) -> Template | None:
-        form = task.definition.form
-        return self._find(form.name, form.version) if form is not None else None
-
-    def list(self, name: str | None = None, version: int | None = None) -> list[Template]:
-        found = [t for t in self.all()
-                 if (name is None or t.name == name) and (version is None or t.version == version)]
-        if name is not None and not found:
-            raise TemplateNotFound(name, version)
-        return found
-
-    def save(self, caller: Principal, template: Template, *, new_version: bool, version_given: bool) -> Template:
-        """Save a form. A version in the body wins; else `new_version` makes latest+1; else the latest is
-        overwritten (version 1 when the form is new)."""
-        with self._lock:
-            now = self._clock.now_ms()
-            latest = max((v for n, v in self._templates if n == template.name), default=0)
-            version = template.version if version_given else (latest + 1 if new_version or latest == 0 else latest)
-            existing = self._templates.get((template.name, version))
-            saved = replace(template, version=version, updated_by=caller.id, update_time=now,
-                            created_by=existing.created_by if existing else caller.id,
-                            create_time=existing.create_time if existing else now)
-            self._templates[(saved.name, saved.version)] = saved
-            return saved
-
-    def _find(self, name: str, version: int) -> Template | None:
-        if version <= 0:
-            versions = [v for n, v in self._templates if n == name]
-            return self._templates[(name, max(versions))] if versions else None
-        return self._templates.get((name, version))

@@ -56,7 +56,7 @@ class World:
         self.tokens = TokenService(self.directory, seed.auth, clock, secret=token_secret)
         self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
         self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock)
-        self.templates = TemplateStore(seed.templates, clock=clock)
+        self.templates = TemplateStore(seed.templates, clock=clock, kind_of=self._kind_of)
         self.workflows = WorkflowEngine(self.tasks, clock=clock, ids=ids, lock=self.lock)
         self.workflows.adopt(list(seed.tasks))
         for definition in seed.workflow_defs:
@@ -69,6 +69,10 @@ class World:
     @property
     def name(self) -> str:
         return self.seed.name
+
+    def _kind_of(self, principal_id: str) -> PrincipalKind | None:
+        found = self.directory.get(principal_id)
+        return found.kind if found is not None else None
 
     def advance_clock(self, ms: int) -> list[dict[str, Any]]:
         """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from mockserver.domain import HumanTask, Principal, Template, World
+from mockserver.domain import HumanTask, Principal, SearchType, Template, World
 from mockserver.domain.workflows import TaskRun, TaskStatus, Workflow
 from mockserver.web import wire
 from mockserver.web.routing import Parse, Surface, Wrap
@@ -143,6 +143,49 @@ def save_template(call: Call) -> Response:
 def get_all_templates(call: Call) -> Response:
     templates = call.world.templates.list(call.query.get("name"), call.query.get("version"))
     return JSONResponse([wire.dump_template(t) for t in templates])
+
+
+def save_templates(call: Call) -> Response:
+    forms = [wire.parse_template(body) for body in call.body]
+    saved = call.world.templates.save_all(call.caller, forms, new_version=call.query["newVersion"])
+    return JSONResponse([wire.dump_template(t) for t in saved])
+
+
+def get_template_by_task_id(call: Call) -> Response:
+    task = call.world.tasks.get(call.caller, call.path["name"])  # one segment: a human task id on GET
+    return JSONResponse(wire.dump_template(call.world.templates.for_task(task)))
+
+
+def delete_template_by_name(call: Call) -> Response:
+    call.world.templates.delete(call.path["name"])
+    return Response(status_code=OK)
+
+
+def delete_templates_by_name_and_version(call: Call) -> Response:
+    call.world.templates.delete(call.path["name"], call.path["version"])
+    return Response(status_code=OK)
+
+
+def get_tags_for_user_form_template(call: Call) -> Response:
+    return JSONResponse(call.world.templates.tags(call.path["name"]))
+
+
+def put_tag_for_user_form_template(call: Call) -> Response:
+    call.world.templates.put_tags(call.path["name"], call.body)
+    return Response(status_code=OK)
+
+
+def delete_tag_for_user_form_template(call: Call) -> Response:
+    call.world.templates.delete_tags(call.path["name"], call.body)
+    return Response(status_code=OK)
+
+
+def get_task_display_names(call: Call) -> Response:
+    return JSONResponse(call.world.tasks.display_names(call.caller, SearchType(call.query["searchType"])))
+
+
+def back_populate_full_text_index(call: Call) -> Response:
+    return JSONResponse({})  # the mock's index is always current: nothing to back-populate
 
 
 # -- the workflow side -----------------------------------------------------------------------------------
@@ -328,6 +371,15 @@ HANDLERS: dict[str, Handler] = {
     "getTemplateByNameAndVersion": get_template_by_name_and_version,
     "saveTemplate": save_template,
     "getAllTemplates": get_all_templates,
+    "saveTemplates": save_templates,
+    "getTemplateByTaskId": get_template_by_task_id,
+    "deleteTemplateByName": delete_template_by_name,
+    "deleteTemplatesByNameAndVersion": delete_templates_by_name_and_version,
+    "getTagsForUserFormTemplate": get_tags_for_user_form_template,
+    "putTagForUserFormTemplate": put_tag_for_user_form_template,
+    "deleteTagForUserFormTemplate": delete_tag_for_user_form_template,
+    "getTaskDisplayNames": get_task_display_names,
+    "backPopulateFullTextIndex": back_populate_full_text_index,
     "registerWorkflowDef": register_workflow_def,
     "updateWorkflowDefs": update_workflow_defs,
     "getWorkflowDef": get_workflow_def,

@@ -225,12 +225,13 @@ def dump_template(template: Template) -> dict[str, Any]:
         "version": template.version,
         "jsonSchema": template.json_schema,
         "templateUI": template.template_ui,
-        "tags": list(template.tags),
         "createdBy": template.created_by,
         "createTime": template.create_time,
         "updatedBy": template.updated_by,
         "updateTime": template.update_time,
     }
+    if template.tags:  # the real server leaves out an empty list
+        out["tags"] = [dict(t) for t in template.tags]
     if template.owner_app is not None:
         out["ownerApp"] = template.owner_app
     return out

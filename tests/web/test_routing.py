@@ -58,3 +58,14 @@ def test_routes_are_the_spec_paths_literal_first(spec: dict[str, Any]) -> None:
 def test_every_operation_is_secured_except_the_token(spec: dict[str, Any]) -> None:
     unsecured = {op.operation_id for op in compile_operations(spec) if not op.secured}
     assert unsecured == {"generateToken"}
+
+
+@pytest.mark.parametrize(("literal", "templated"), [
+    ("/human/tasks/getTaskDisplayNames", "/human/tasks/{taskId}"),
+    ("/human/tasks/backPopulateFullTextIndex", "/human/tasks/{taskId}"),
+    ("/human/template/bulk", "/human/template/{name}"),
+    ("/human/template/{name}/tags", "/human/template/{name}/{version}"),
+])
+def test_literal_segments_are_routed_before_templated_ones(spec: dict[str, Any], literal: str, templated: str) -> None:
+    paths = [route.path for route in routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))]
+    assert paths.index("/api" + literal) < paths.index("/api" + templated)
