@@ -67,5 +67,6 @@ def test_every_operation_is_secured_except_the_token(spec: dict[str, Any]) -> No
     ("/human/template/{name}/tags", "/human/template/{name}/{version}"),
 ])
 def test_literal_segments_are_routed_before_templated_ones(spec: dict[str, Any], literal: str, templated: str) -> None:
-    paths = [route.path for route in routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))]
+    surface = api_surface(spec, compile_operations(spec), lambda request: NoWorld())
+    paths = [route.path for route in routes_from_spec(surface)]
     assert paths.index("/api" + literal) < paths.index("/api" + templated)
