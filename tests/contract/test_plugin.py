@@ -262,7 +262,7 @@ def test_conductor_mock_url_shares_one_server_between_xdist_workers(
         @pytest.mark.parametrize("n", range(4))
         def test_claim(conductor_mock, n):
             assert conductor_mock.base_url.startswith(conductor_mock.process.root_url + "/ns/gw")
-            from mockserver.contract.client import Session, new_http_client
+            from mockserver.contract.sessions import Session, new_http_client
             session = Session(conductor_mock.base_url, conductor_mock.identities.owner, new_http_client())
             reply = session.post("/human/tasks/invoice-approval-1001/externalUser/alice@example.com")
             assert reply.status_code == 200, reply.text

@@ -158,9 +158,11 @@ def test_task_json_is_the_dump_as_compact_utf8() -> None:
 def test_a_search_page() -> None:
     tasks = (task(), task(task_id="t-2"))
     page = SearchPage(total_hits=7, start=2, size=2, results=tasks)
-    expected = {"totalHits": 7, "hits": 2, "start": 2, "pageSizeLimit": 2,
-                "results": [wire.dump_task(t) for t in tasks]}
+    results = [wire.search_entry(t) for t in tasks]
+    expected = {"totalHits": 7, "hits": 2, "start": 2, "pageSizeLimit": 2, "results": results}
     assert json.loads(wire.page_json(page)) == expected
+    assert all("humanTaskDef" not in entry and "__humanTaskDefinition" in entry["input"]
+               for entry in results)  # as Orkes answers a search
     assert list(json.loads(wire.page_json(page))) == ["totalHits", "hits", "start", "pageSizeLimit", "results"]
 
 
@@ -172,7 +174,7 @@ def test_an_empty_search_page() -> None:
 @pytest.mark.parametrize("body", [None, {}, {"states": [], "definitionNames": [], "fullTextQuery": ""}])
 def test_a_search_with_no_fields_is_the_default_inbox(body: dict[str, Any] | None) -> None:
     assert wire.parse_search(body) == TaskSearch()
-    assert TaskSearch().search_type is SearchType.INBOX
+    assert TaskSearch().search_type is None  # omitted: the INBOX plus the caller's own tasks (README claim rules)
     assert TaskSearch().size == 15
 
 
