@@ -86,7 +86,8 @@ def test_a_token_of_one_namespace_is_refused_in_another(client: TestClient) -> N
         reply = client.get(f"{other}/api/human/tasks/ext", headers=headers)
         assert_error(reply, 401, "not signed by this server")
     default = token(client, "")
-    assert_error(client.get("/ns/a/api/human/tasks/ext", headers={"X-Authorization": default}), 401, "not signed by this server")
+    reply = client.get("/ns/a/api/human/tasks/ext", headers={"X-Authorization": default})
+    assert_error(reply, 401, "not signed by this server")
 
 
 def test_a_namespace_has_its_own_clock_journal_and_faults(client: TestClient) -> None:
