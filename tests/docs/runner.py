@@ -27,7 +27,7 @@ SDK_JS_MODULES = ROOT / ".sdk" / "js" / "node_modules"
 TIMEOUT_SECONDS = 30.0
 STATE = ".docs-shell-state.sh"
 _MARK = "@@docs-test step {}@@"
-_ASSIGNED = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
+_ASSIGNED = re.compile(r"^\s*(?:\$ )?(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
 
 
 @dataclass
@@ -84,9 +84,10 @@ def _script_of(steps: list[Step]) -> str:
 
 
 def _shell(script: str, code: str, folder: Path, port: int, *, strict: bool = True) -> Outcome:
-    """A plain block stops at its first failing command (`set -e`); a transcript runs every command, as typed."""
+    """A plain block stops at its first failing command (`set -e`); a transcript runs every command, as typed.
+    The variables a block assigns are appended to the page's state file, so later blocks see every earlier one's."""
     names = sorted(set(_ASSIGNED.findall(code)))
-    keep = f"\ndeclare -p {' '.join(names)} > {STATE} 2>/dev/null || true\n" if names else ""
+    keep = f"\ndeclare -p {' '.join(names)} >> {STATE} 2>/dev/null || true\n" if names else ""
     options = "set -eo pipefail\n" if strict else "exec 2>&1\n"  # a transcript shows what a terminal shows
     full = f"{options}[ -f {STATE} ] && source {STATE}\n{script}{keep}"
     return _execute(["bash", "-c", full], folder, port)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.docs.blocks import matches, read, transcript
+import pytest
+
+from tests.docs import runner
+from tests.docs.blocks import Block, matches, read, transcript
 
 
 def test_output_matching_ignores_whitespace_and_takes_wildcards() -> None:
@@ -29,3 +32,15 @@ def test_a_transcript_splits_into_commands_and_their_output() -> None:
     assert [(s.command, s.expected) for s in steps] == [
         ("curl -s -d '{\"a\":\n  1}' x \\\n   -H y", '{"ok": true}'), ("true", "")]
     assert transcript("echo plain\n") is None
+
+
+def test_shell_blocks_of_a_page_see_every_variable_assigned_before(tmp_path: Path) -> None:
+    def shell(number: int, code: str, expected: str | None = None) -> Block:
+        return Block("page.md", "Title", number, number, "shell", code, expected=expected)
+
+    runner.run(shell(1, "export U=first\nA=one\n"), tmp_path, 8080)
+    runner.run(shell(2, "B=two\n"), tmp_path, 8080)  # a later plain block assigning another name
+    runner.run(shell(3, "$ C=three\n"), tmp_path, 8080)  # a transcript's assignment
+    runner.run(shell(4, 'echo "$U $A $B $C"\n', expected="first one two three\n"), tmp_path, 8080)
+    with pytest.raises(runner.BlockFailed, match="output differs"):
+        runner.run(shell(5, 'echo "$B"\n', expected="one\n"), tmp_path, 8080)
