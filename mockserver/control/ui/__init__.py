@@ -8,6 +8,10 @@ API does (`Authorization: Bearer`) and also as `?token=` (a browser cannot send 
 as the cookie the page sets when it was opened with `?token=`; other methods fall through to the control API's
 405. The page itself sends `Authorization: Bearer <token>` on its `/_mock` calls, and each identity's token in
 `X-Authorization` on `/api`.
+
+Under a namespace (`/ns/NAME/_mock/ui/`, `NamespacePrefix` moves `/ns/NAME` to the scope's `root_path`) the page
+calls that namespace's `/ns/NAME/_mock` and `/ns/NAME/api` (its scripts take the prefix from the address), and the
+redirect, the cookie's path and the 401's hint keep the prefix (`mount_of`).
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ def file_of(path: str) -> str | None:
     if path == PREFIX:
         return None
     return path.removeprefix(PREFIX + "/") or "index.html"
+
+
+def mount_of(request: Request) -> str:
+    """Where the UI is mounted for this request: `/_mock/ui`, or `/ns/NAME/_mock/ui` under a namespace (the
+    prefix `NamespacePrefix` moved to `root_path`, with any root path the server was given)."""
+    return str(request.scope.get("root_path", "")).rstrip("/") + PREFIX
 
 
 def content_type(name: str) -> str:
@@ -104,10 +114,10 @@ class WebInbox:
         refused = refusal(self._token, request)
         if refused is None or self._given_token(request) is not None:
             return None
-        wrong = bool(request.query_params.get("token"))
+        wrong, mount = bool(request.query_params.get("token")), mount_of(request)
         message = ("Wrong control token: open the page with the one the server printed at start-up "
-                   f"({PREFIX}/?token=<token>)" if wrong else
-                   f"The web inbox needs the control token given at start-up: open {PREFIX}/?token=<token>")
+                   f"({mount}/?token=<token>)" if wrong else
+                   f"The web inbox needs the control token given at start-up: open {mount}/?token=<token>")
         return error_response(401, message, headers={"WWW-Authenticate": refused.headers["www-authenticate"]})
 
     def _endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -119,7 +129,7 @@ class WebInbox:
             response = await handler(call)
             token = request.query_params.get("token")
             if token and self._given_token(request) == token:  # so the page's scripts and styles load too
-                response.set_cookie(COOKIE, token, path=PREFIX, httponly=True, samesite="strict")
+                response.set_cookie(COOKIE, token, path=mount_of(request), httponly=True, samesite="strict")
             return response
 
         return endpoint
@@ -128,7 +138,8 @@ class WebInbox:
 
     async def _redirect(self, call: ControlCall) -> Response:
         query = call.request.url.query
-        return RedirectResponse(f"{PREFIX}/" + (f"?{query}" if query else ""), status_code=307, headers=HEADERS)
+        target = f"{mount_of(call.request)}/" + (f"?{query}" if query else "")
+        return RedirectResponse(target, status_code=307, headers=HEADERS)
 
     def _file(self, path: Path) -> Handler:
         media_type = content_type(path.name)

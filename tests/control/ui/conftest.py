@@ -48,23 +48,24 @@ class Mock:
         finally:
             connection.close()
 
-    def token(self, who: str) -> str:
-        status, body = self.call("POST", "/api/token", {"keyId": f"{who}-key", "keySecret": f"{who}-secret"})
+    def token(self, who: str, base: str = "") -> str:
+        status, body = self.call("POST", f"{base}/api/token", {"keyId": f"{who}-key", "keySecret": f"{who}-secret"})
         assert status == 200, body
         value: str = body["token"]
         return value
 
-    def api(self, who: str, method: str, path: str, body: object = None) -> tuple[int, Any]:
-        return self.call(method, f"/api{path}", body, headers={"X-Authorization": self.token(who)})
+    def api(self, who: str, method: str, path: str, body: object = None, base: str = "") -> tuple[int, Any]:
+        """A call of `/api` (or of a namespace's, `base="/ns/NAME"`) as `who`, with a token of that namespace."""
+        return self.call(method, f"{base}/api{path}", body, headers={"X-Authorization": self.token(who, base)})
 
-    def task(self, task_id: str) -> dict[str, Any]:
-        status, body = self.api("owner", "GET", f"/human/tasks/{task_id}")
+    def task(self, task_id: str, base: str = "") -> dict[str, Any]:
+        status, body = self.api("owner", "GET", f"/human/tasks/{task_id}", base=base)
         assert status == 200, body
         task: dict[str, Any] = body
         return task
 
-    def last_seq(self) -> int:
-        status, body = self.call("GET", "/_mock/journal?limit=1")
+    def last_seq(self, base: str = "") -> int:
+        status, body = self.call("GET", f"{base}/_mock/journal?limit=1")
         assert status == 200
         seq: int = body["lastSeq"]
         return seq
@@ -117,13 +118,13 @@ def context(browser: Any) -> Iterator[Any]:
     made.close()
 
 
-def open_tab(context: Any, mock: Mock, key: str | None = None, hash_: str = "#/inbox") -> Tab:
+def open_tab(context: Any, mock: Mock, key: str | None = None, hash_: str = "#/inbox", base: str = "") -> Tab:
     page = context.new_page()
     tab = Tab(page, [], [])
     page.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: tab.errors.append(str(e)))
     page.on("request", lambda r: tab.requests.append(f"{r.method} {r.url}"))
-    page.goto(mock.page_url + hash_)
+    page.goto(f"{mock.process.root_url}{base}/_mock/ui/{hash_}")
     tab.rendered(hash_)
     if key is not None:
         tab.act_as(key)

@@ -102,3 +102,24 @@ def test_serve_prints_the_page_url() -> None:
     generated = describe_control("0.0.0.0", 8080, "abc", "generated")[-1]
     assert generated == "web inbox on http://0.0.0.0:8080/_mock/ui/?token=abc"
     assert describe_control("0.0.0.0", 8080, "abc", "env")[-1] == "web inbox on http://0.0.0.0:8080/_mock/ui/?token=<token>"
+
+
+def test_under_a_namespace_the_redirect_and_the_cookie_keep_its_prefix(guarded: TestClient) -> None:
+    mount = f"/ns/w1{PREFIX}"
+    reply = guarded.get(f"{mount}?token={TOKEN}", follow_redirects=False)
+    assert (reply.status_code, reply.headers["location"]) == (307, f"{mount}/?token={TOKEN}")
+    page = guarded.get(f"{mount}/?token={TOKEN}")
+    assert page.status_code == 200 and page.content == (STATIC / "index.html").read_bytes()
+    assert f"Path={mount};" in page.headers["set-cookie"]
+    assert guarded.get(f"{mount}/app.js").status_code == 200  # the namespace's cookie, now
+    guarded.cookies.clear()
+    refused = assert_error(guarded.get(f"{mount}/app.js"), 401, "needs the control token")
+    assert f"open {mount}/?token=<token>" in refused["message"]
+    assert_error(guarded.get(f"{mount}/?token=nope"), 401, f"({mount}/?token=<token>)")
+    assert COOKIE not in guarded.cookies
+
+
+def test_the_default_pages_cookie_is_not_sent_to_a_namespaces_page(guarded: TestClient) -> None:
+    assert guarded.get(f"{PREFIX}/?token={TOKEN}").status_code == 200
+    assert guarded.get(f"{PREFIX}/app.js").status_code == 200
+    assert_error(guarded.get(f"/ns/w1{PREFIX}/app.js"), 401, "needs the control token")

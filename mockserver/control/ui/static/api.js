@@ -1,5 +1,14 @@
 // The page's calls. /_mock with the control token (Authorization: Bearer, as the control API expects);
-// /api with the chosen identity's token in X-Authorization (none in open mode).
+// /api with the chosen identity's token in X-Authorization (none in open mode). Both under the page's own prefix:
+// opened at /ns/NAME/_mock/ui/ the page works on namespace NAME (/ns/NAME/_mock, /ns/NAME/api).
+
+/** Everything before /_mock/ui in the page's address: "" for the default namespace, "/ns/NAME" for NAME. */
+export function basePath(pathname = window.location.pathname) {
+  const at = pathname.indexOf("/_mock/ui");
+  return at > 0 ? pathname.slice(0, at) : "";
+}
+
+export const BASE = basePath();
 
 const TOKEN_KEY = "conductor-mock-control-token";
 
@@ -42,7 +51,7 @@ export class Mock {
     const headers = { Accept: "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const reply = await fetch(`/_mock${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const reply = await fetch(`${BASE}/_mock${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const parsed = await parse(reply);
     if (!reply.ok) throw new ApiError(reply.status, parsed);
     return parsed;
@@ -50,7 +59,7 @@ export class Mock {
 
   async text(path) {
     const headers = this.token ? { Authorization: `Bearer ${this.token}` } : {};
-    const reply = await fetch(`/_mock${path}`, { headers });
+    const reply = await fetch(`${BASE}/_mock${path}`, { headers });
     if (!reply.ok) throw new ApiError(reply.status, await parse(reply));
     return reply.text();
   }
@@ -64,7 +73,7 @@ export class Caller {
   }
 
   async login() {
-    const reply = await fetch("/api/token", {
+    const reply = await fetch(`${BASE}/api/token`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ keyId: this.key.keyId, keySecret: this.key.keySecret }),
@@ -90,7 +99,7 @@ export class Caller {
     const headers = { Accept: "application/json" };
     if (this.token) headers["X-Authorization"] = this.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(`/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(`${BASE}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   }
 }
 

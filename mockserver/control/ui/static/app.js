@@ -1,10 +1,10 @@
 // The web inbox: pick an identity, look at the inbox/admin lists and the tasks, work them through their forms.
 
-import { ApiError, Caller, Mock, controlToken } from "./api.js";
+import { ApiError, BASE, Caller, Mock, controlToken } from "./api.js";
 import { MockControls } from "./mock.js";
 import { h, renderList, renderTask } from "./views.js";
 
-const IDENTITY_KEY = "conductor-mock-identity";
+const IDENTITY_KEY = `conductor-mock-identity${BASE}`; // each namespace has its own identities
 
 class App {
   constructor() {
@@ -20,6 +20,8 @@ class App {
   }
 
   async start() {
+    const name = BASE.startsWith("/ns/") ? decodeURIComponent(BASE.slice(4)) : "";
+    if (name) document.getElementById("namespace").textContent = `namespace ${name}`;
     await this.loadIdentities();
     this.select.addEventListener("change", () => {
       sessionStorage.setItem(IDENTITY_KEY, this.select.value);

@@ -1,6 +1,6 @@
 // The inbox/admin list and the task view. Every task call goes through the chosen caller (api.js).
 
-import { enc } from "./api.js";
+import { BASE, enc } from "./api.js";
 import { renderForm } from "./form.js";
 
 export const STATES = ["PENDING", "ASSIGNED", "IN_PROGRESS", "COMPLETED", "TIMED_OUT", "DELETED"];
@@ -133,7 +133,7 @@ export async function renderTask(app, taskId) {
   const task = await app.caller.call("GET", `/human/tasks/${enc(taskId)}?withTemplate=true`);
   delete app.main.dataset.list;
   const template = task.humanTaskDef && task.humanTaskDef.fullTemplate;
-  const wfLink = h("a", { href: `/api/workflow/${enc(task.workflowId || "")}`, id: "workflow-link" }, task.workflowId || "—");
+  const wfLink = h("a", { href: `${BASE}/api/workflow/${enc(task.workflowId || "")}`, id: "workflow-link" }, task.workflowId || "—");
   const wfOut = h("div", { id: "workflow", "aria-live": "polite" });
   const facts = h("dl", { class: "facts" },
     ...[["Task id", task.taskId], ["State", h("span", { class: `state state-${task.state}`, id: "task-state" }, task.state)],
