@@ -152,8 +152,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 # What uvicorn offers against slow or greedy clients (it has no header read timeout; README "Security and limits"):
-# an idle keep-alive connection is closed after 5 s, a request head over 16 KiB is refused (h11; httptools has
-# its own fixed limit), at most 1000 connections and calls at once (more answer 503), and a stop waits 5 s.
+# an idle keep-alive connection is closed after 5 s, a request head over 16 KiB is refused (h11), at most 1000
+# connections and calls at once (more answer 503), and a stop waits 5 s for calls in flight.
 SERVER_LIMITS: Final[dict[str, Any]] = {
     "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": 1000,
     "timeout_graceful_shutdown": 5,
