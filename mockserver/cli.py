@@ -15,6 +15,7 @@ import errno
 import socket
 import sys
 from pathlib import Path
+from typing import Any, Final
 
 from mockserver import __version__, resources
 from mockserver.control import commands as control
@@ -146,8 +147,17 @@ def serve(args: argparse.Namespace) -> int:
           f"{args.namespace_idle_seconds:g} s idle)")
     print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
     uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug")
+                access_log=args.log_level == "debug", **SERVER_LIMITS)
     return 0
+
+
+# What uvicorn offers against slow or greedy clients (it has no header read timeout; README "Security and limits"):
+# an idle keep-alive connection is closed after 5 s, a request head over 16 KiB is refused (h11), at most 1000
+# connections and calls at once (more answer 503), and a stop waits 5 s for calls in flight.
+SERVER_LIMITS: Final[dict[str, Any]] = {
+    "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": 1000,
+    "timeout_graceful_shutdown": 5,
+}
 
 
 def check(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.domain import HumanTask, TaskState
+from mockserver.domain import ActionLog, HumanTask, TaskState
 
 DEFAULT_CAPACITY = 10_000
 
@@ -36,11 +36,23 @@ class JournalEntry:
 def action_of(before: HumanTask, after: HumanTask) -> str:
     """What happened: the first new action log entry (CLAIM, RELEASE, ...) if the log grew; else COMPLETE for a
     task that just became COMPLETED, else UPDATE."""
-    if len(after.action_logs) > len(before.action_logs):
-        return after.action_logs[len(before.action_logs)].action.value
+    new = _new_logs(before, after)
+    if new:
+        return new[0].action.value
     if after.state is TaskState.COMPLETED and before.state is not TaskState.COMPLETED:
         return "COMPLETE"
     return "UPDATE"
+
+
+def _new_logs(before: HumanTask, after: HumanTask) -> tuple[ActionLog, ...]:
+    """The entries after `before`'s last one (a bounded log drops old entries, so its length may not grow)."""
+    if not before.action_logs:
+        return after.action_logs
+    last = before.action_logs[-1]
+    for index in range(len(after.action_logs) - 1, -1, -1):
+        if after.action_logs[index].id == last.id:
+            return after.action_logs[index + 1:]
+    return ()
 
 
 class Journal:

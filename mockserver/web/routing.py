@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,6 +34,13 @@ from mockserver.web.spec import Operation
 log = logging.getLogger("conductor_mock")
 
 H = TypeVar("H")
+
+
+class _NoAnswer(Response):
+    """For a client that went away mid-body: nothing to answer, nothing to log (the server drops the call)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
 
 
 class SpecMismatch(Exception):
@@ -111,6 +118,8 @@ class PathEndpoint(Generic[H]):
         try:
             parse = functools.partial(self._parse, request, operation)
             return await self._surface.invoke(handler, request, operation, parse)
+        except ClientDisconnect:
+            return _NoAnswer()
         except Exception as error:
             reply = error_reply(error, operation.operation_id)
             if reply is not None:

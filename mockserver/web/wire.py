@@ -1,16 +1,16 @@
 """Domain objects ↔ Orkes JSON. The only module that spells wire field names.
 
-Tasks, definitions and log entries are immutable, so their JSON-ready dicts are kept (`_Memo`) and handed out
-again: a GET of an unchanged task, or a search page of unchanged tasks, builds nothing. The dicts this module
-returns may therefore be shared: read them, serialize them, never change them.
+Tasks, definitions and log entries are immutable, so their JSON-ready dicts are kept (`memo.ByteMemo`, bounded in
+bytes, one entry per task id) and handed out again: a GET of an unchanged task, or a search page of unchanged tasks,
+builds nothing. The dicts this module returns may therefore be shared: read them, serialize them, never change
+them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any, Final
 
 from mockserver.domain import (
     ActionLog,
@@ -27,38 +27,33 @@ from mockserver.domain import (
 )
 from mockserver.domain.store import DEFAULT_PAGE_SIZE
 from mockserver.domain.workflows import TASK_TERMINAL, TaskDef, TaskRun, Workflow, WorkflowDef
-
-K = TypeVar("K")
-V = TypeVar("V")
+from mockserver.web.memo import MEMO_BYTES, ByteMemo
 
 
-class _Memo(Generic[K, V]):
-    """What a pure function made of an immutable object, by the object's identity. The object is kept with
-    its result, so its id cannot be reused while the entry lives; the oldest entries go first."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: dict[int, tuple[K, V]] = {}
-
-    def get(self, key: K, make: Callable[[K], V]) -> V:
-        entries = self._entries
-        hit = entries.get(id(key))
-        if hit is not None and hit[0] is key:
-            return hit[1]
-        value = make(key)
-        entries[id(key)] = (key, value)
-        if len(entries) > self._size:
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread got there first
-                del entries[next(iter(entries))]
-        return value
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
-# A deliberate departure from "no module-level mutable state": these are bounded memos of pure functions of
-# immutable objects, keyed by identity. They hold no world state, change no answer, and cannot make two apps in
-# one process see each other's data (a key is the very object an app holds). They halve the cost of a GET.
-_TASKS: _Memo[HumanTask, dict[str, Any]] = _Memo(2048)
-_DEFINITIONS: _Memo[HumanTaskDef, dict[str, Any]] = _Memo(1024)
-_LOGS: _Memo[ActionLog, dict[str, Any]] = _Memo(8192)
+def _dict_cost(value: Mapping[str, Any]) -> int:
+    """A JSON-ready dict's memory, estimated from its encoded size (a dict of str/int takes a few times it)."""
+    return DICT_FACTOR * len(_encode(value))
+
+
+def _log_cost(value: Mapping[str, Any]) -> int:
+    """A log entry's memory, estimated without encoding it: a fixed part and its text."""
+    return 512 + DICT_FACTOR * len(str(value.get("actedBy", "")))
+
+
+DICT_FACTOR: Final = 4
+# A deliberate departure from "no module-level mutable state": these are memos of pure functions of immutable
+# objects, bounded in bytes (MEMO_BYTES in all, see memo.py). They hold no world state, change no answer, and
+# cannot make two apps in one process see each other's data (a hit needs the very object an app holds; two
+# namespaces' tasks of one id only take each other's place). They halve the cost of a GET.
+_TASKS: ByteMemo[HumanTask, tuple[dict[str, Any], bytes]] = ByteMemo(
+    MEMO_BYTES * 5 // 8, lambda kept: (DICT_FACTOR + 1) * len(kept[1]))  # the dict and its JSON
+_ENTRY_JSON: ByteMemo[HumanTask, bytes] = ByteMemo(MEMO_BYTES // 4, len)
+_DEFINITIONS: ByteMemo[HumanTaskDef, dict[str, Any]] = ByteMemo(MEMO_BYTES // 16, _dict_cost)
+_LOGS: ByteMemo[ActionLog, dict[str, Any]] = ByteMemo(MEMO_BYTES // 16, _log_cost)
 
 
 def user(value: TaskUser) -> dict[str, Any]:
@@ -72,7 +67,7 @@ def parse_user(data: Mapping[str, Any]) -> TaskUser:
 
 def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
     if template is None:
-        return _DEFINITIONS.get(value, _definition)
+        return _DEFINITIONS.get(id(value), value, _definition)
     return _definition(value, template)
 
 
@@ -95,7 +90,7 @@ def _definition(value: HumanTaskDef, template: Template | None = None) -> dict[s
 
 
 def _log(entry: ActionLog) -> dict[str, Any]:
-    return _LOGS.get(entry, _dump_log)
+    return _LOGS.get(entry.id, entry, _dump_log)
 
 
 def _dump_log(entry: ActionLog) -> dict[str, Any]:
@@ -123,7 +118,7 @@ def process_context(task: HumanTask) -> dict[str, Any]:
 def dump_task(task: HumanTask, template: Template | None = None) -> dict[str, Any]:
     """A HumanTaskEntry, keys in the order a real server sends them."""
     if template is None:
-        return _TASKS.get(task, _dump_task)
+        return _TASKS.get(task.task_id, task, _dumped)[0]
     return _dump_task(task, template)
 
 
@@ -158,16 +153,14 @@ def _dump_task(task: HumanTask, template: Template | None = None) -> dict[str, A
     return out
 
 
-_JSON: _Memo[HumanTask, bytes] = _Memo(2048)
+def _dumped(task: HumanTask) -> tuple[dict[str, Any], bytes]:
+    out = _dump_task(task)
+    return out, _encode(out)
 
 
 def task_json(task: HumanTask) -> bytes:
-    """`dump_task(task)` as UTF-8 JSON, kept per task like the dict."""
-    return _JSON.get(task, lambda t: json.dumps(dump_task(t), ensure_ascii=False, allow_nan=False,
-                                         separators=(",", ":")).encode())
-
-
-_ENTRY_JSON: _Memo[HumanTask, bytes] = _Memo(2048)
+    """`dump_task(task)` as UTF-8 JSON, kept per task with the dict."""
+    return _TASKS.get(task.task_id, task, _dumped)[1]
 
 
 def search_entry(task: HumanTask) -> dict[str, Any]:
@@ -180,7 +173,7 @@ def page_json(page: SearchPage) -> bytes:
     """A search page as UTF-8 JSON, from each result's kept JSON."""
     head = f'{{"totalHits":{page.total_hits},"hits":{len(page.results)},"start":{page.start},' \
            f'"pageSizeLimit":{page.size},"results":['
-    return head.encode() + b",".join(_ENTRY_JSON.get(t, _entry_json) for t in page.results) + b"]}"
+    return head.encode() + b",".join(_ENTRY_JSON.get(t.task_id, t, _entry_json) for t in page.results) + b"]}"
 
 
 def _entry_json(task: HumanTask) -> bytes:

@@ -3,10 +3,22 @@ so a seeded log cannot drift from the one a live action writes."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import ActionLog, HumanTask, LogAction, TaskState, TaskUser
 
 SYSTEM = "system"
+MAX_ACTION_LOGS: Final = 200  # a task keeps its first log entry and its last MAX_ACTION_LOGS (documented in README)
+
+
+def appended(kept: tuple[ActionLog, ...], *new: ActionLog) -> tuple[ActionLog, ...]:
+    """`kept` then `new`, bounded: the first entry (how the task began) and the last MAX_ACTION_LOGS, so a
+    claim/release loop cannot grow a task without limit."""
+    both = (*kept, *new)
+    if len(both) <= MAX_ACTION_LOGS + 1:
+        return both
+    return (both[0], *both[-MAX_ACTION_LOGS:])
 
 
 def assignment_log(task: HumanTask, now: int, ids: IdGenerator) -> ActionLog:

@@ -45,7 +45,7 @@ def new_task(task_id: str, definition: HumanTaskDef, *, now: int, ids: IdGenerat
     if definition.auto_claim and first is not None and first.user_type in AUTO_CLAIMING:
         claimed = logs.claim_log(first, first, now, ids)
         task = replace(task, state=next_state(task, Action.CLAIM), claimant=first,
-                       action_logs=(*task.action_logs, claimed))
+                       action_logs=logs.appended(task.action_logs, claimed))
     return task
 
 
@@ -74,7 +74,7 @@ def _claimed(task: HumanTask, caller: Principal, claimant: TaskUser, override: b
     assignee = claimant if override else task.assignee
     log = logs.claim_log(claimant, assignee, now, ids)
     return replace(task, state=next_state(task, Action.CLAIM), claimant=claimant, assignee=assignee, updated_on=now,
-                   updated_by=caller.id, action_logs=(*task.action_logs, log))
+                   updated_by=caller.id, action_logs=logs.appended(task.action_logs, log))
 
 
 def release(task: HumanTask, caller: Principal, *, now: int, ids: IdGenerator) -> HumanTask:
@@ -82,7 +82,7 @@ def release(task: HumanTask, caller: Principal, *, now: int, ids: IdGenerator) -
     state = next_state(task, Action.RELEASE)
     released = logs.release_log(caller.id, task.assignee, now, ids)
     after = replace(task, state=state, claimant=None, updated_on=now, updated_by=caller.id)
-    return replace(after, action_logs=(*task.action_logs, released, assignment_log(after, now, ids)))
+    return replace(after, action_logs=logs.appended(task.action_logs, released, assignment_log(after, now, ids)))
 
 
 def update(task: HumanTask, caller: Principal, output: dict[str, Any], *, complete: bool, now: int) -> HumanTask:
@@ -109,7 +109,7 @@ def reassign(task: HumanTask, caller: Principal, assignments: Sequence[Assignmen
                     skipped_assignee_indexes=(), assignments_completed=first is None,
                     definition=replace(task.definition, assignments=tuple(assignments)),
                     updated_on=now, updated_by=caller.id)
-    return replace(after, action_logs=(*task.action_logs, log, assignment_log(after, now, ids)))
+    return replace(after, action_logs=logs.appended(task.action_logs, log, assignment_log(after, now, ids)))
 
 
 def skip(task: HumanTask, caller: Principal, reason: str | None, *, now: int, ids: IdGenerator) -> HumanTask:
@@ -119,7 +119,7 @@ def skip(task: HumanTask, caller: Principal, reason: str | None, *, now: int, id
     if task.assignee is None:
         raise InvalidRequest(f"Task {task.task_id} has no assignee to skip")
     log = logs.skip_log(task.state, caller.id, reason, task.assignee, now, ids)
-    skipped = replace(task, action_logs=(*task.action_logs, log),
+    skipped = replace(task, action_logs=logs.appended(task.action_logs, log),
                       skipped_assignee_indexes=(*task.skipped_assignee_indexes, task.assignee_index or 0))
     return next_assignment(skipped, now=now, actor=caller.id, ids=ids)
 
@@ -133,11 +133,11 @@ def next_assignment(task: HumanTask, *, now: int, actor: str = SYSTEM, ids: IdGe
         state = next_state(task, Action.ESCALATE)
         after = replace(task, state=state, assignee=assignments[index].assignee, assignee_index=index,
                         updated_on=now, updated_by=actor)
-        return replace(after, action_logs=(*task.action_logs, assignment_log(after, now, ids)))
+        return replace(after, action_logs=logs.appended(task.action_logs, assignment_log(after, now, ids)))
     terminate = task.definition.completion_strategy is CompletionStrategy.TERMINATE
     state = next_state(task, Action.TERMINATE if terminate else Action.LEAVE_OPEN)
     after = replace(task, state=state, assignee=None, assignments_completed=True, updated_on=now, updated_by=actor)
-    return replace(after, action_logs=(*task.action_logs, logs.assignments_completed_log(state, now, ids)))
+    return replace(after, action_logs=logs.appended(task.action_logs, logs.assignments_completed_log(state, now, ids)))
 
 
 def delete_all(tasks: Sequence[HumanTask], caller: Principal, *, now: int, ids: IdGenerator) -> list[HumanTask]:
@@ -154,7 +154,8 @@ def finish(task: HumanTask, action: Action, actor: str = SYSTEM, *, now: int, id
         return task  # deleting a deleted task changes nothing
     log_action = LogAction.TIMED_OUT if action is Action.TIME_OUT else LogAction.DELETED
     log = logs.finish_log(state, log_action, actor, task.assignee, task.claimant, now, ids)
-    return replace(task, state=state, updated_on=now, updated_by=actor, action_logs=(*task.action_logs, log))
+    return replace(task, state=state, updated_on=now, updated_by=actor,
+                   action_logs=logs.appended(task.action_logs, log))
 
 
 def record_trigger(task: HumanTask, entry: dict[str, Any]) -> HumanTask:

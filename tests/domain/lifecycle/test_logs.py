@@ -54,3 +54,10 @@ def test_seeded_claim_log_is_what_a_live_claim_leaves() -> None:
     unclaimed = logs.seeded_claim_log(HumanTask(task_id="t", state=TaskState.ASSIGNED, created_on=10, updated_on=20,
                                                 assignee=ANN), ids())
     assert [log.action for log in unclaimed] == [LogAction.ASSIGNMENT]
+
+
+def test_appended_keeps_the_first_entry_and_the_last_ones() -> None:
+    ids = SequentialIds(1)
+    entries = tuple(logs.assignments_completed_log(TaskState.ASSIGNED, n, ids) for n in range(logs.MAX_ACTION_LOGS + 5))
+    assert logs.appended(entries[:3], entries[3]) == entries[:4]
+    assert logs.appended(entries[:-2], *entries[-2:]) == (entries[0], *entries[-logs.MAX_ACTION_LOGS:])
