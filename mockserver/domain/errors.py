@@ -10,6 +10,7 @@ DomainError
 ├── InvalidRequest
 │   ├── InvalidTransition
 │   ├── AssigneeMismatch
+│   ├── FormInvalid
 │   └── ClockNotManual
 ├── Forbidden
 └── AuthError
@@ -20,7 +21,11 @@ DomainError
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.domain.forms import FormProblem
 
 
 def show_value(value: Any) -> str:
@@ -92,6 +97,19 @@ class AssigneeMismatch(InvalidRequest):
         )
         self.task_id = task_id
         self.user_id = user_id
+
+
+class FormInvalid(InvalidRequest):
+    """A task's output (merged with the update) breaks its user form's `jsonSchema`; `problems` says where."""
+
+    def __init__(self, task_id: str, form: str, problems: Sequence[FormProblem]) -> None:
+        count = len(problems)
+        first = f"{problems[0].path} {problems[0].message}" if problems else ""
+        super().__init__(f"The output of task {task_id} does not match its form {form} "
+                         f"({count} problem{'s' if count != 1 else ''}): {first}")
+        self.task_id = task_id
+        self.form = form
+        self.problems = tuple(problems)
 
 
 class ClockNotManual(InvalidRequest):

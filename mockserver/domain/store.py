@@ -8,7 +8,7 @@ indexes the result. A claim is therefore a compare-and-set: of N concurrent clai
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +32,7 @@ DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 1000
 
 TaskListener = Callable[[HumanTask, HumanTask], None]
+SchemaOf = Callable[[HumanTask], Mapping[str, Any] | None]  # the `jsonSchema` of a task's form, if it has one
 
 
 class SearchType(StrEnum):
@@ -74,8 +75,10 @@ class TaskStore:
     """All human tasks of one mock instance. Every public method is atomic."""
 
     def __init__(self, tasks: Iterable[HumanTask], *, directory: Directory, clock: Clock, ids: IdGenerator,
-                 lock: threading.RLock | None = None) -> None:
+                 lock: threading.RLock | None = None, schema_of: SchemaOf | None = None) -> None:
+        """`schema_of`: where `update` finds the form schema a task's output must satisfy (default: none)."""
         self._lock = lock or threading.RLock()
+        self._schema_of: SchemaOf = schema_of or (lambda _: None)
         self._tasks: dict[str, HumanTask] = {t.task_id: t for t in tasks}
         self._index = TaskIndex(self._tasks)
         self._directory = directory
@@ -153,9 +156,10 @@ class TaskStore:
         return self._apply(task_id, lambda task, now: transitions.release(task, caller, now=now, ids=self._ids))
 
     def update(self, caller: Principal, task_id: str, output: dict[str, Any], *, complete: bool) -> HumanTask:
-        """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it."""
+        """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it.
+        The merged output is checked against the task's form (`FormInvalid`: nothing changed)."""
         return self._apply(task_id, lambda task, now: transitions.update(
-            task, caller, output, complete=complete, now=now))
+            task, caller, output, complete=complete, now=now, schema=self._schema_of(task)))
 
     def reassign(self, caller: Principal, task_id: str, assignments: Sequence[Assignment]) -> HumanTask:
         """Replace the assignment policy of an unclaimed task and start again at its first assignee."""

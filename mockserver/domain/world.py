@@ -55,8 +55,9 @@ class World:
         self.directory = Directory(seed.principals, dict(seed.groups), seed.keys)
         self.tokens = TokenService(self.directory, seed.auth, clock, secret=token_secret)
         self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
-        self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock)
         self.templates = TemplateStore(seed.templates, clock=clock, kind_of=self._kind_of)
+        self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock,
+                               schema_of=self._form_schema)
         self.workflows = WorkflowEngine(self.tasks, clock=clock, ids=ids, lock=self.lock)
         self.workflows.adopt(list(seed.tasks))
         for definition in seed.workflow_defs:
@@ -73,6 +74,10 @@ class World:
     def _kind_of(self, principal_id: str) -> PrincipalKind | None:
         found = self.directory.get(principal_id)
         return found.kind if found is not None else None
+
+    def _form_schema(self, task: HumanTask) -> dict[str, Any] | None:
+        form = self.templates.find_for_task(task)
+        return form.json_schema if form is not None and form.json_schema else None
 
     def advance_clock(self, ms: int) -> list[dict[str, Any]]:
         """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.

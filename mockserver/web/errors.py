@@ -19,6 +19,7 @@ from mockserver.domain.errors import (
     ClockNotManual,
     DomainError,
     Forbidden,
+    FormInvalid,
     InvalidRequest,
     NotFound,
     TaskNotFound,
@@ -89,6 +90,11 @@ def _invalid_request(invalid: RequestInvalid) -> Fields:
                                    "invalidValue": _jsonable(invalid.invalid_value)}]}
 
 
+def _form_invalid(invalid: FormInvalid) -> Fields:
+    return {"validation_errors": [{"path": p.path, "message": p.message, "invalidValue": _jsonable(p.invalid_value)}
+                                  for p in invalid.problems]}
+
+
 def _scenario_message(error: ScenarioError) -> str:
     count = len(error.problems)
     return f"The scenario has {count} problem{'s' if count != 1 else ''}; nothing was changed:\n{error}"
@@ -108,6 +114,7 @@ ERRORS: tuple[Row, ...] = (
     Row(ClockNotManual, 409),
     Row(TaskNotFound, 400),
     Row(NotFound, 404),
+    Row(FormInvalid, 400, fields=_form_invalid),
     Row(InvalidRequest, 400),
     Row(Forbidden, 403),
     Row(AuthError, 401, fields=lambda e: {"code": e.code}),

@@ -328,10 +328,11 @@ def test_update_then_complete(api: Api) -> None:
     reply = api.call("POST", "/human/tasks/ext/update?complete=false", "owner", json={"draft": True, "n": 1})
     assert reply.status_code == 200 and reply.content == b""
     assert api.call("GET", "/human/tasks/ext").json()["output"] == {"draft": True, "n": 1}
-    assert api.call("POST", "/human/tasks/ext/update?complete=True", "owner", json={"n": 2}).status_code == 200
+    reply = api.call("POST", "/human/tasks/ext/update?complete=True", "owner", json={"n": 2, "approved": True})
+    assert reply.status_code == 200  # its form requires `approved` to complete
     entry = api.call("GET", "/human/tasks/ext").json()
     assert entry["state"] == "COMPLETED"
-    assert entry["output"] == {"draft": True, "n": 2}
+    assert entry["output"] == {"draft": True, "n": 2, "approved": True}
     assert entry["claimant"]["user"] == "alice@example.com"
     assert entry["input"]["__humanTaskProcessContext"]["state"] == "COMPLETED"
 

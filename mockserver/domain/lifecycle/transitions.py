@@ -7,11 +7,12 @@ applies one of these under its lock (a compare-and-set) and saves the result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mockserver.domain.errors import AssigneeMismatch, InvalidRequest
+from mockserver.domain import forms
+from mockserver.domain.errors import AssigneeMismatch, FormInvalid, InvalidRequest
 from mockserver.domain.identity import Directory, Principal
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.lifecycle import logs, rights
@@ -85,11 +86,17 @@ def release(task: HumanTask, caller: Principal, *, now: int, ids: IdGenerator) -
     return replace(after, action_logs=logs.appended(task.action_logs, released, assignment_log(after, now, ids)))
 
 
-def update(task: HumanTask, caller: Principal, output: dict[str, Any], *, complete: bool, now: int) -> HumanTask:
-    """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it."""
+def update(task: HumanTask, caller: Principal, output: dict[str, Any], *, complete: bool, now: int,
+           schema: Mapping[str, Any] | None = None) -> HumanTask:
+    """Merge `output` into the task's output (shallow); with `complete`, the task is COMPLETED with it.
+    With the `schema` of the task's form, the merged output must satisfy it (`required` only to complete)."""
     rights.require(rights.may_act_on_claim(caller, task), caller, "update", task)
     state = next_state(task, Action.COMPLETE if complete else Action.UPDATE)
-    return replace(task, state=state, output={**task.output, **output}, updated_on=now, updated_by=caller.id)
+    merged = {**task.output, **output}
+    if schema is not None and (problems := forms.validate(schema, merged, required=complete)):
+        form = task.definition.form
+        raise FormInvalid(task.task_id, form.name if form else "", problems)
+    return replace(task, state=state, output=merged, updated_on=now, updated_by=caller.id)
 
 
 def complete_by_system(task: HumanTask, output: dict[str, Any], actor: str, *, now: int) -> HumanTask:

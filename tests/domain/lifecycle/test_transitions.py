@@ -24,7 +24,14 @@ from mockserver.domain import (
     TaskUser,
     UserType,
 )
-from mockserver.domain.errors import AssigneeMismatch, DomainError, Forbidden, InvalidRequest, InvalidTransition
+from mockserver.domain.errors import (
+    AssigneeMismatch,
+    DomainError,
+    Forbidden,
+    FormInvalid,
+    InvalidRequest,
+    InvalidTransition,
+)
 from mockserver.domain.lifecycle import new_task, transitions
 
 ADMIN = Principal("admin", PrincipalKind.USER, frozenset({Role.ADMIN}))
@@ -100,6 +107,21 @@ def test_release_puts_the_task_back_with_two_logs() -> None:
     assert [log.action for log in released.action_logs[-2:]] == [LogAction.RELEASE, LogAction.ASSIGNMENT]
     refused(InvalidTransition, lambda ids: transitions.release(fresh(), OWNER, now=NOW, ids=ids))
     refused(Forbidden, lambda ids: transitions.release(claimed, STRANGER, now=NOW, ids=ids))
+
+
+def test_update_and_complete_check_the_merged_output_against_the_form() -> None:
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    task = replace(fresh(), output={"ok": "draft"})
+    with pytest.raises(FormInvalid) as refusal:
+        transitions.update(task, OWNER, {}, complete=False, now=NOW, schema=schema)
+    assert [(p.path, p.invalid_value) for p in refusal.value.problems] == [("ok", "draft")]
+    assert transitions.update(task, OWNER, {"ok": True}, complete=True, now=NOW, schema=schema).output == {"ok": True}
+    saved = transitions.update(fresh(), OWNER, {"note": 1}, complete=False, now=NOW, schema=schema)
+    assert saved.output == {"note": 1}  # `required` waits for the completion
+    with pytest.raises(FormInvalid, match="1 problem"):
+        transitions.update(saved, OWNER, {}, complete=True, now=NOW, schema=schema)
+    with pytest.raises(Forbidden):  # rights first
+        transitions.update(task, STRANGER, {}, complete=True, now=NOW, schema=schema)
 
 
 def test_update_and_complete_merge_the_output() -> None:
