@@ -6,89 +6,20 @@ touches raw text, status codes or the lifecycle.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from mockserver.domain import HumanTask, Principal, SearchType, Template, World
-from mockserver.domain.workflows import TaskRun, TaskStatus, Workflow
+from mockserver.domain import Principal, SearchType, World
+from mockserver.domain.workflows import TaskStatus
 from mockserver.web import wire
+from mockserver.web.calls import OK, Call, Handler, PollWaiters
 from mockserver.web.routing import Parse, Surface, Wrap
 from mockserver.web.spec import Operation
 from mockserver.web.state import WorldSource
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    world: World
-    principal: Principal | None
-    path: dict[str, Any]
-    query: dict[str, Any]
-    body: Any
-    polls: PollWaiters = field(default_factory=lambda: PollWaiters())
-
-    @property
-    def caller(self) -> Principal:
-        assert self.principal is not None, "secured operations always have a principal"
-        return self.principal
-
-    def form_of(self, task: HumanTask) -> Template | None:
-        return self.world.templates.find_for_task(task) if self.query.get("withTemplate") else None
-
-
-Handler = Callable[[Call], Response | Awaitable[Response]]
-OK = 200
-NO_CONTENT = 204
-
-
-class PollWaiters:
-    """The long polls of one app waiting for a task type, woken as soon as a world queues a task of it.
-
-    A poll registers its event before it looks at the queue, so a task queued in between still wakes it; the
-    world's listener may run on another thread (a clock firing a retry), so it wakes the loop thread-safely.
-    """
-
-    def __init__(self) -> None:
-        self._waiting: dict[str, set[asyncio.Event]] = {}
-        self._watched: weakref.WeakSet[World] = weakref.WeakSet()
-
-    async def poll(self, world: World, task_type: str, *, worker_id: str | None, domain: str | None, count: int,
-                   timeout_ms: int) -> list[tuple[TaskRun, Workflow]]:
-        loop = asyncio.get_running_loop()
-        self._watch(world, loop)
-        deadline = loop.time() + timeout_ms / 1000
-        while True:
-            event = asyncio.Event()
-            waiting = self._waiting.setdefault(task_type, set())
-            waiting.add(event)
-            try:
-                got = world.workflows.poll(task_type, worker_id=worker_id, domain=domain, count=count)
-                remaining = deadline - loop.time()
-                if got or remaining <= 0:
-                    return got
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), remaining)
-            finally:
-                waiting.discard(event)
-
-    def _watch(self, world: World, loop: asyncio.AbstractEventLoop) -> None:
-        if world not in self._watched:
-            self._watched.add(world)
-            world.workflows.on_queued(lambda task_type: self._queued(loop, task_type))
-
-    def _queued(self, loop: asyncio.AbstractEventLoop, task_type: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(self._wake, task_type)
-
-    def _wake(self, task_type: str) -> None:
-        for event in self._waiting.get(task_type, ()):
-            event.set()
+from mockserver.web.workers import WORKER_HANDLERS, apply_task_result
 
 
 def generate_token(call: Call) -> Response:
@@ -246,71 +177,6 @@ def update_task(call: Call) -> Response:
     return text(apply_task_result(call))
 
 
-def apply_task_result(call: Call) -> str:
-    body = call.body
-    return call.world.workflows.update_task(
-        call.caller, body["workflowInstanceId"], body["taskId"], TaskStatus(body["status"]),
-        body.get("outputData"), reason=body.get("reasonForIncompletion"), worker_id=body.get("workerId"),
-        callback_after_seconds=body.get("callbackAfterSeconds") or 0, logs=wire.result_logs(body))
-
-
-def update_task_v2(call: Call) -> Response:
-    task_id = apply_task_result(call)
-    run, _ = call.world.workflows.task(task_id)
-    if run.task_type != "SIMPLE":
-        return Response(status_code=NO_CONTENT)
-    return polled(call.world.workflows.poll(run.def_name, worker_id=call.body.get("workerId"), domain=run.domain))
-
-
-def polled(got: list[tuple[TaskRun, Workflow]]) -> Response:
-    if not got:
-        return Response(status_code=NO_CONTENT)  # Conductor's answer to a single poll that found nothing
-    return JSONResponse(wire.dump_run(*got[0]))
-
-
-def poll_task(call: Call) -> Response:
-    return polled(call.world.workflows.poll(call.path["taskType"], worker_id=call.query.get("workerid"),
-                                            domain=call.query.get("domain")))
-
-
-async def batch_poll(call: Call) -> Response:
-    query = call.query
-    got = await call.polls.poll(call.world, call.path["taskType"], worker_id=query.get("workerid"),
-                                domain=query.get("domain"), count=query["count"], timeout_ms=query["timeout"])
-    return JSONResponse([wire.dump_run(run, workflow) for run, workflow in got])  # [] when none came, never 204
-
-
-def get_task_logs(call: Call) -> Response:
-    return JSONResponse(call.world.workflows.logs(call.path["taskId"]))
-
-
-def log_task(call: Call) -> Response:
-    call.world.workflows.add_log(call.path["taskId"], call.body)
-    return Response(status_code=OK)
-
-
-def get_task_queue_sizes(call: Call) -> Response:
-    return JSONResponse(call.world.workflows.queue_sizes(call.query.get("taskType") or ()))
-
-
-def get_task_defs(call: Call) -> Response:
-    return JSONResponse([wire.dump_task_def(d) for d in call.world.workflows.task_defs()])
-
-
-def register_task_def(call: Call) -> Response:
-    call.world.workflows.register_task_defs(call.caller, call.body)
-    return JSONResponse({})
-
-
-def update_task_def(call: Call) -> Response:
-    call.world.workflows.register_task_defs(call.caller, [call.body])
-    return JSONResponse({})
-
-
-def get_task_def(call: Call) -> Response:
-    return JSONResponse(wire.dump_task_def(call.world.workflows.task_def(call.path["tasktype"])))
-
-
 def update_task_by_ref_name(call: Call) -> Response:
     return text(call.world.workflows.update_task_by_ref(
         call.caller, call.path["workflowId"], call.path["taskRefName"], TaskStatus(call.path["status"]),
@@ -361,6 +227,7 @@ def _caller(world: World, request: Request) -> Principal:
 
 
 HANDLERS: dict[str, Handler] = {
+    **WORKER_HANDLERS,
     "generateToken": generate_token,
     "getTask": get_task,
     "assignAndClaim": assign_and_claim,
@@ -396,16 +263,6 @@ HANDLERS: dict[str, Handler] = {
     "skipTask": skip_task,
     "deleteTaskFromHumanTaskRecords1": delete_task,
     "deleteTaskFromHumanTaskRecords": delete_tasks,
-    "pollTask": poll_task,
-    "batchPoll": batch_poll,
-    "updateTaskV2": update_task_v2,
-    "getTaskLogs": get_task_logs,
-    "logTask": log_task,
-    "getTaskQueueSizes": get_task_queue_sizes,
-    "getTaskDefs": get_task_defs,
-    "registerTaskDef": register_task_def,
-    "updateTaskDef": update_task_def,
-    "getTaskDef": get_task_def,
 }
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from mockserver import resources
 from mockserver.domain import World
-from mockserver.web.handlers import HANDLERS, Handler, api_surface
+from mockserver.web.calls import Handler
+from mockserver.web.handlers import HANDLERS, api_surface
 from mockserver.web.routing import SpecMismatch, Surface, routes_from_spec
 from mockserver.web.spec import compile_operations, operation_ids
 
