@@ -4,8 +4,7 @@ In process (ASGI, no sockets), over the world of tests/fixtures/contract_world.y
 and every stateful scenario, so no result depends on what ran before it. Every call carries a real token: the
 `api_key` scheme's `X-Authorization` comes from `POST /api/token` with the fixture's ADMIN key (schemathesis logs
 in itself, and sends the token only to operations whose `security` asks for it, so never to generateToken).
-Every response goes through all of schemathesis' checks; a failure shows the request (as a curl command) and
-the response.
+Every response goes through all of schemathesis' checks; a failure shows the request (curl) and the response.
 
 * `test_spec_examples` - the examples phase: the spec's request examples, plus the path values schemathesis lifts
   from its response examples (the task ids of the task examples, the `LoanApproval` form, the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -367,73 +366,6 @@ def test_update_of_an_unknown_task(api: Api) -> None:
     assert_error(api.call("POST", "/human/tasks/nope/update", json={}), 400, "nope")
 
 
-# -- search -------------------------------------------------------------------------------------------
-
-def search(api: Api, who: str = "admin", **body: Any) -> dict[str, Any]:
-    reply = api.call("POST", "/human/tasks/search", who, json={**EMPTY_SEARCH, **body})
-    assert reply.status_code == 200, reply.text
-    result: dict[str, Any] = reply.json()
-    return result
-
-
-def test_search_with_the_js_default_body_is_the_inbox(api: Api) -> None:
-    result = search(api, "alice")
-    assert sorted(t["taskId"] for t in result["results"]) == ["cgroup", "cuser", "open"]
-    assert (result["totalHits"], result["hits"], result["start"], result["pageSizeLimit"]) == (3, 3, 0, 15)
-
-
-def test_search_without_search_type_finds_the_owners_tasks_and_leaves_out_the_definition(api: Api) -> None:
-    owned = search(api, "owner")
-    assert owned["totalHits"] == 10  # the owner started every workflow: all its tasks, whoever they wait for
-    inbox = search(api, "owner", searchType="INBOX")
-    assert inbox["totalHits"] < owned["totalHits"]
-    for entry in owned["results"]:
-        assert "humanTaskDef" not in entry
-        assert "assignments" in entry["input"]["__humanTaskDefinition"]
-    first = owned["results"][0]["taskId"]
-    assert "humanTaskDef" in api.call("GET", f"/human/tasks/{first}", "owner").json()  # a read still has it
-
-
-def test_search_admin_scope(api: Api) -> None:
-    assert search(api, searchType="ADMIN")["totalHits"] == 10
-    assert search(api, "owner", searchType="ADMIN")["totalHits"] == 10
-    assert search(api, "other", searchType="ADMIN")["totalHits"] == 0
-
-
-def test_search_filters(api: Api) -> None:
-    def ids(**body: Any) -> list[str]:
-        return sorted(t["taskId"] for t in search(api, searchType="ADMIN", **body)["results"])
-
-    assert ids(states=["IN_PROGRESS"]) == ["claimed"]
-    assert ids(assignees=[{"user": "alice@example.com", "userType": "EXTERNAL_USER"}]) == ["ext", "pending"]
-    assert ids(claimants=[{"user": "bob*", "userType": "EXTERNAL_USER"}]) == ["claimed", "done"]
-    assert ids(definitionNames=["review"]) == ["cgroup", "egroup"]
-    assert ids(taskRefNames=["ext_ref"]) == ["ext"]
-    assert ids(workflowIds=["wf-ext"]) == ["ext"]
-    assert ids(taskInputQuery='customer.name = "Jane*"') == ["ext"]
-    assert ids(fullTextQuery="Jane") == ["ext"]
-    assert ids(states=["ASSIGNED"], definitionNames=["approve"]) == ["cuser", "ext"]
-
-
-def test_search_paging(api: Api) -> None:
-    first = search(api, searchType="ADMIN", start=0, size=4)
-    second = search(api, searchType="ADMIN", start=4, size=4)
-    last = search(api, searchType="ADMIN", start=8, size=4)
-    assert (first["hits"], second["hits"], last["hits"]) == (4, 4, 2)
-    seen = [t["taskId"] for page in (first, second, last) for t in page["results"]]
-    assert len(set(seen)) == 10
-
-
-@pytest.mark.parametrize(("body", "fragment"), [
-    ({"states": ["IN_PROGESS"]}, "IN_PROGESS"),
-    ({"size": "big"}, "body.size"),
-    ({"searchType": "EVERYTHING"}, "body.searchType"),
-    ({"taskOutputQuery": "a IN (1"}, "taskOutputQuery"),
-])
-def test_search_with_bad_input(api: Api, body: dict[str, Any], fragment: str) -> None:
-    assert_error(api.call("POST", "/human/tasks/search", json=body), 400, fragment)
-
-
 # -- templates ----------------------------------------------------------------------------------------
 
 def test_get_template(api: Api) -> None:
@@ -456,63 +388,3 @@ def test_save_template_versions(api: Api) -> None:
     assert api.call("POST", "/human/template?newVersion=true", json=form).json()["version"] == 2
     listed = api.call("GET", "/human/template?name=new_form").json()
     assert [t["version"] for t in listed] == [2, 1]
-
-
-# -- the HTTP surface ---------------------------------------------------------------------------------
-
-def test_literal_paths_win_over_templated_ones(api: Api) -> None:
-    reply = api.call("POST", "/human/tasks/search", json={"searchType": "ADMIN"})
-    assert reply.status_code == 200 and "totalHits" in reply.json()  # search, not a task called "search"
-    # a method only the templated path has falls through to it, as on a Spring server
-    assert_error(api.call("GET", "/human/tasks/search"), 404, "Task not found for id: search")
-    reply = api.call("PUT", "/human/tasks/search", json={})
-    assert_error(reply, 405, "PUT")
-    assert reply.headers["allow"] == "POST"
-
-
-def test_wrong_method_says_what_is_allowed(api: Api) -> None:
-    reply = api.call("PUT", "/human/tasks/ext/update", json={})
-    assert_error(reply, 405, "PUT")
-    assert reply.headers["allow"] == "POST"
-
-
-def test_unknown_path(api: Api) -> None:
-    assert_error(api.call("GET", "/nothing/here"), 404, "/api/nothing/here")
-
-
-def test_error_bodies_are_json_with_the_http_status(api: Api) -> None:
-    reply = api.call("GET", "/human/tasks/nope")
-    assert json.loads(reply.content)["status"] == reply.status_code == 404
-
-
-def test_a_body_nested_too_deep_is_a_400_not_a_crash(api: Api) -> None:
-    deep = b"[" * 100_000 + b"]" * 100_000
-    with Unchanged(api):
-        reply = api.call("POST", "/human/tasks/claimed/update", "bob", content=deep,
-                         headers={"content-type": "application/json"})
-    assert_error(reply, 400, "not valid JSON")
-
-
-@pytest.mark.parametrize(("path", "body"), [
-    ("/human/tasks/search", {"start": 2**31}),
-    ("/human/tasks/ext/reassign", [{"assignee": {"user": "a", "userType": "EXTERNAL_USER"}, "slaMinutes": 2**63}]),
-])
-def test_integers_outside_their_format_are_refused(api: Api, path: str, body: Any) -> None:
-    with Unchanged(api):
-        assert_error(api.call("POST", path, json=body), 400, "body")
-
-
-def test_a_token_used_before_it_expires_is_refused_after(api: Api) -> None:
-    """Verified tokens are remembered; their expiry is still checked on every call."""
-    assert api.call("GET", "/human/tasks/ext", "owner").status_code == 200
-    clock = api.world.clock
-    assert isinstance(clock, ManualClock)
-    clock.advance(600_000)
-    assert_error(api.call("GET", "/human/tasks/ext", "owner"), 401, "expired", error="EXPIRED_TOKEN")
-
-
-def test_head_answers_like_get_without_a_body(api: Api) -> None:
-    reply = api.call("HEAD", "/human/tasks/ext", "owner")
-    assert reply.status_code == 200
-    assert reply.headers["content-type"] == "application/json"
-    assert reply.content == b""
