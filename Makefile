@@ -47,6 +47,7 @@ bench: install
 	bash bench/install.sh
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/namespaces.py
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) .sdk .mypy_cache .ruff_cache .pytest_cache
