@@ -1,4 +1,4 @@
-"""A scenario's `permissions:`: grants on workflow definitions, checked against what is declared, built into the seed."""
+"""A scenario's `permissions:`: grants on workflow definitions, checked against the declarations, built into a seed."""
 
 from __future__ import annotations
 
