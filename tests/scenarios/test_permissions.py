@@ -59,8 +59,8 @@ def test_an_unknown_group_and_user_are_refused() -> None:
 def test_an_unknown_access_is_refused() -> None:
     [problem] = problems_of(DECLARED + "permissions:\n  - {workflow: w, access: [EXECUT], user: alice@example.com}\n")
 
-    assert (problem.line, problem.path) == (5, "permissions[0].access[0]")
-    assert "EXECUT" in problem.message and "EXECUTE" in str(problem)
+    assert str(problem) == ("inline.yaml:5: permissions[0].access[0]: 'EXECUT' is not a valid access type. Did you "
+                            "mean 'EXECUTE'?\n  Valid access types: READ, UPDATE, EXECUTE, DELETE")
 
 
 def test_a_grant_names_exactly_one_subject() -> None:
