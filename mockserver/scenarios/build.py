@@ -52,8 +52,11 @@ def build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: int
     keys = [ApiKey(k["keyId"], k["keySecret"], p["id"]) for p in [*users, *apps] for k in p.get("keys", [])]
     auth = data.get("auth", {})
     anonymous = next((p for p in principals if p.id == auth.get("anonymous")), ANONYMOUS)
-    # The token service hands this principal out as it is, without the Directory merging group memberships in.
+    # The token service hands this principal out as it is, without the Directory merging groups and grants in.
     anonymous = replace(anonymous, groups=anonymous.groups | {g for g, m in members.items() if anonymous.id in m})
+    permissions = tuple(_permission(p) for p in data.get("permissions", []))
+    anonymous = replace(anonymous, grants=frozenset((g.workflow, a) for g in permissions if g.applies_to(anonymous)
+                                                    for a in g.access))
     settings = AuthSettings(auth.get("required", bool(keys)), auth.get("tokenTtlSeconds", 3600) * 1000, anonymous)
     return Seed(
         name=name,
@@ -65,7 +68,7 @@ def build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: int
         templates=tuple(_template(t, now) for t in data.get("templates", [])),
         tasks=tuple(_task(t, ids, now) for t in data.get("tasks", [])),
         workflow_defs=tuple(data.get("workflowDefs", [])),
-        permissions=tuple(_permission(p) for p in data.get("permissions", [])),
+        permissions=permissions,
         workflows=tuple(WorkflowStart(w["name"], w.get("version"), w.get("input"), w.get("correlationId"),
                                       w.get("startedBy"), w.get("workflowId")) for w in data.get("workflows", [])),
     )

@@ -74,3 +74,14 @@ def test_a_grant_names_exactly_one_subject() -> None:
         "exactly one\n  split it into one grant per application, user or group",
         "inline.yaml:6: permissions[1]: a grant names none of `application`, `user`, `group`: it needs exactly "
         "one\n  add e.g. `application: owner-app`"]
+
+
+def test_open_mode_anonymous_holds_the_grants_of_its_principal_and_groups() -> None:
+    text = DECLARED + """auth: {required: false, anonymous: alice@example.com}
+permissions:
+  - {workflow: w, access: [EXECUTE], group: reviewers}
+  - {workflow: v, access: [READ], application: owner-app}
+"""
+    anonymous = load(text).seed.auth.anonymous
+
+    assert anonymous is not None and anonymous.grants == {("w", Access.EXECUTE)}
