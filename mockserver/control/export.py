@@ -18,10 +18,12 @@ import yaml
 from mockserver import __version__
 from mockserver.control.timeparse import format_instant
 from mockserver.domain import (
+    Access,
     ActionLog,
     ApiKey,
     HumanTask,
     ManualClock,
+    Permission,
     Principal,
     PrincipalKind,
     Role,
@@ -82,6 +84,8 @@ def export_world(world: World) -> dict[str, Any]:
     doc["groups"] += [{"id": group, "members": []} for group in groups]
     doc["applications"] = [_principal(p, seed.keys, False) for p in seed.principals
                            if p.kind is PrincipalKind.APPLICATION]
+    if seed.permissions:
+        doc["permissions"] = [_permission(p) for p in seed.permissions]
     doc["templates"] = [_template(t, template_keys) for t in world.templates.all()]
     doc["tasks"] = [_task(t, task_keys) for t in world.tasks.all()]
     # Definitions, not executions: a `workflows:` entry would start one afresh. Each execution's human tasks are
@@ -156,6 +160,11 @@ def _principal(principal: Principal, keys: Iterable[ApiKey], is_user: bool) -> d
     if own:
         out["keys"] = own
     return out
+
+
+def _permission(grant: Permission) -> dict[str, Any]:
+    access = [a.value for a in Access if a in grant.access]  # in the enum's order: an export reads the same twice
+    return {"workflow": grant.workflow, "access": access, grant.subject_type.lower(): grant.subject}
 
 
 def _template(template: Template, supported: frozenset[str]) -> dict[str, Any]:

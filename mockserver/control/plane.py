@@ -248,7 +248,7 @@ class ControlPlane:
 
 def _identities(seed: Seed) -> tuple[Any, ...]:
     return (frozenset(seed.principals), frozenset((g, frozenset(m)) for g, m in seed.groups), frozenset(seed.keys),
-            seed.auth)
+            seed.auth, frozenset(seed.permissions))
 
 
 def _merged_seed(current: World, incoming: Seed) -> tuple[Seed, Merged]:
@@ -273,4 +273,5 @@ def _merged_seed(current: World, incoming: Seed) -> tuple[Seed, Merged]:
                 groups=tuple((g, tuple(m)) for g, m in groups.items()), keys=tuple(keys.values()),
                 templates=tuple(templates.values()),
                 tasks=tuple(tasks.values()), workflow_defs=tuple(definitions.values()),
-                workflows=incoming.workflows), merged
+                workflows=incoming.workflows,
+                permissions=tuple(dict.fromkeys([*seed.permissions, *incoming.permissions]))), merged

@@ -8,7 +8,15 @@ from typing import Any
 
 from mockserver.domain.clock import Clock, FlowingClock, ManualClock
 from mockserver.domain.errors import ClockBackwards, ClockNotManual
-from mockserver.domain.identity import ApiKey, AuthSettings, Directory, Principal, PrincipalKind, TokenService
+from mockserver.domain.identity import (
+    ApiKey,
+    AuthSettings,
+    Directory,
+    Permission,
+    Principal,
+    PrincipalKind,
+    TokenService,
+)
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask, Template
 from mockserver.domain.store import TaskStore, TemplateStore
@@ -29,6 +37,7 @@ class Seed:
     tasks: tuple[HumanTask, ...] = ()
     workflow_defs: tuple[dict[str, Any], ...] = ()
     workflows: tuple[WorkflowStart, ...] = ()
+    permissions: tuple[Permission, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +61,7 @@ class World:
         self.seed = seed
         self.clock = clock
         self.ids = ids
-        self.directory = Directory(seed.principals, dict(seed.groups), seed.keys)
+        self.directory = Directory(seed.principals, dict(seed.groups), seed.keys, seed.permissions)
         self.tokens = TokenService(self.directory, seed.auth, clock, secret=token_secret)
         self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
         self.templates = TemplateStore(seed.templates, clock=clock, kind_of=self._kind_of)

@@ -8,7 +8,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Final
 
-from mockserver.domain.identity import ApiKey, AuthSettings, Principal, PrincipalKind, Role
+from mockserver.domain.identity import (
+    Access,
+    ApiKey,
+    AuthSettings,
+    Permission,
+    Principal,
+    PrincipalKind,
+    Role,
+    SubjectType,
+)
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.lifecycle import seeded_claim_log
 from mockserver.domain.model import (
@@ -43,8 +52,11 @@ def build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: int
     keys = [ApiKey(k["keyId"], k["keySecret"], p["id"]) for p in [*users, *apps] for k in p.get("keys", [])]
     auth = data.get("auth", {})
     anonymous = next((p for p in principals if p.id == auth.get("anonymous")), ANONYMOUS)
-    # The token service hands this principal out as it is, without the Directory merging group memberships in.
+    # The token service hands this principal out as it is, without the Directory merging groups and grants in.
     anonymous = replace(anonymous, groups=anonymous.groups | {g for g, m in members.items() if anonymous.id in m})
+    permissions = tuple(_permission(p) for p in data.get("permissions", []))
+    anonymous = replace(anonymous, grants=frozenset((g.workflow, a) for g in permissions if g.applies_to(anonymous)
+                                                    for a in g.access))
     settings = AuthSettings(auth.get("required", bool(keys)), auth.get("tokenTtlSeconds", 3600) * 1000, anonymous)
     return Seed(
         name=name,
@@ -56,6 +68,7 @@ def build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: int
         templates=tuple(_template(t, now) for t in data.get("templates", [])),
         tasks=tuple(_task(t, ids, now) for t in data.get("tasks", [])),
         workflow_defs=tuple(data.get("workflowDefs", [])),
+        permissions=permissions,
         workflows=tuple(WorkflowStart(w["name"], w.get("version"), w.get("input"), w.get("correlationId"),
                                       w.get("startedBy"), w.get("workflowId")) for w in data.get("workflows", [])),
     )
@@ -64,6 +77,11 @@ def build_seed(data: Mapping[str, Any], *, name: str, ids: IdGenerator, now: int
 def _principal(item: Mapping[str, Any], kind: PrincipalKind) -> Principal:
     roles = frozenset(Role(r) for r in item.get("roles", [Role.USER]))
     return Principal(item["id"], kind, roles, frozenset(item.get("groups", [])), item.get("name", item["id"]))
+
+
+def _permission(item: Mapping[str, Any]) -> Permission:
+    kind = next(k for k in SubjectType if k.lower() in item)
+    return Permission(item["workflow"], frozenset(Access(a) for a in item["access"]), kind, item[kind.lower()])
 
 
 def _template(item: Mapping[str, Any], now: int) -> Template:

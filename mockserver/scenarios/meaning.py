@@ -51,6 +51,7 @@ def check_meaning(doc: Document, data: Mapping[str, Any]) -> ClockSettings:
         _check_task(doc, ("tasks", i), task, user_ids, set(groups), principals, apps, builtin)
     _check_auth(doc, auth, principals, has_keys)
     _check_workflows(doc, data, principals)
+    _check_permissions(doc, data.get("permissions", []), user_ids, {a["id"] for a in apps}, set(groups))
     return read_clock(doc, data.get("clock", {}))
 
 
@@ -69,6 +70,24 @@ def _check_workflows(doc: Document, data: Mapping[str, Any], principals: Iterabl
         if "startedBy" in start:
             _check_declared(doc, ("workflows", i, "startedBy"), start["startedBy"], principal_ids, "principal",
                             _PRINCIPALS)
+
+
+_SUBJECTS: Final = ("application", "user", "group")
+
+
+def _check_permissions(doc: Document, grants: list[Any], users: set[str], apps: set[str], groups: set[str]) -> None:
+    """Each grant names exactly one declared application, user or group."""
+    declared = {"application": (apps, "`applications:`"), "user": (users, "`users:`"), "group": (groups, "`groups:`")}
+    for i, grant in enumerate(grants):
+        named = [key for key in _SUBJECTS if key in grant]
+        if len(named) != 1:
+            doc.report(("permissions", i), f"a grant names {'none' if not named else ' and '.join(named)} of "
+                       "`application`, `user`, `group`: it needs exactly one",
+                       "split it into one grant per application, user or group" if named
+                       else "add e.g. `application: owner-app`")
+            continue
+        ids, section = declared[named[0]]
+        _check_declared(doc, ("permissions", i, named[0]), grant[named[0]], ids, named[0], section)
 
 
 def _unique_ids(doc: Document, sections: Iterable[tuple[str, list[Any]]], key: str, what: str,

@@ -28,7 +28,7 @@ _TYPE_MESSAGES: Final = {
 _NOUNS: Final = {"state": ("state", "states"), "userType": ("user type", "user types"), "roles": ("role", "roles"),
                  "mode": ("clock mode", "clock modes"), "triggerType": ("trigger type", "trigger types"),
                  "assignmentCompletionStrategy": ("completion strategy", "completion strategies"),
-                 "action": ("log action", "log actions")}
+                 "action": ("log action", "log actions"), "access": ("access type", "access types")}
 # Messages for the schema keywords that only `$defs.fault` uses (the same words as the control plane's).
 _FAULT_MESSAGES: Final = {
     "anyOf": ("a fault needs an effect: `status` (with an optional `message`), `latencyMs`, or `drop: true`", None),
