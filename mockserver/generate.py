@@ -42,6 +42,7 @@ from mockserver.domain.model import (
     TaskState,
     TaskUser,
     UserType,
+    positional_builder,
 )
 
 DAY_MS = 86_400_000
@@ -182,9 +183,13 @@ def iter_tasks(count: int, *, now_ms: int, seed: int = 0, owner_app: str = OWNER
     r = random.Random(seed).random
     people = _People(count)
     definitions: dict[tuple[int, int, int, int], HumanTaskDef] = {}
+    acted_by: dict[int, str] = {}  # a claimant's `str()`, once per claimant
     thresholds = [p for _, p in _STATES]
     states = [s for s, _ in _STATES]
     created_span, updated_span = 90 * DAY_MS, 3 * DAY_MS
+    no_output: dict[str, Any] = {}  # shared: nothing changes a task's dicts in place (a change makes new ones)
+    outputs = tuple(dict(o) for o in _OUTPUTS)
+    task_of, log_of = positional_builder(HumanTask), positional_builder(ActionLog)
     log_serial = 0
     for n in range(count):
         kind_no = int(r() * len(_KINDS))
@@ -209,36 +214,25 @@ def iter_tasks(count: int, *, now_ms: int, seed: int = 0, owner_app: str = OWNER
         claimant = people.claimant(r, assignee) if state in _CLAIMED else None
 
         log_serial += 1
-        first = ActionLog(_LOG_ID(log_serial), TaskState.ASSIGNED, created,
-                          LogAction.ASSIGNMENT if assignee is not None else LogAction.ASSIGNMENTS_COMPLETED,
-                          "system", assignee=assignee)
+        first = log_of(_LOG_ID(log_serial), TaskState.ASSIGNED, created,
+                       LogAction.ASSIGNMENT if assignee is not None else LogAction.ASSIGNMENTS_COMPLETED,
+                       "system", assignee, None)
         logs: tuple[ActionLog, ...] = (first,)
         if claimant is not None:
             log_serial += 1
-            logs = (first, ActionLog(_LOG_ID(log_serial), TaskState.IN_PROGRESS, updated, LogAction.CLAIM,
-                                     str(claimant), assignee=assignee, claimant=claimant))
-        serial = 100_000 + n
-        yield HumanTask(
-            task_id=_TASK_ID(n),
-            state=state,
-            created_on=created,
-            updated_on=updated,
-            assignee=assignee,
-            claimant=claimant,
-            definition_name=kind.definition_name,
-            display_name=kind.title,
-            workflow_id=_WORKFLOW_ID(n),
-            workflow_name=kind.workflow_name,
-            task_ref_name=kind.task_ref_name,
-            created_by=owner_app,
-            updated_by=claimant.user if claimant is not None else owner_app,
-            owner_app=owner_app,
-            definition=definition,
-            input=kind.make_input(r, serial),
-            output=dict(_OUTPUTS[int(r() * 2)]) if state is TaskState.COMPLETED else {},
-            action_logs=logs,
-            assignee_index=0 if assignee is not None else None,
-            assignments_completed=assignee is None,
+            by = acted_by.get(id(claimant))
+            if by is None:
+                by = acted_by[id(claimant)] = str(claimant)
+            logs = (first, log_of(_LOG_ID(log_serial), TaskState.IN_PROGRESS, updated, LogAction.CLAIM, by,
+                                  assignee, claimant))
+        # every field of HumanTask, in order (`positional_builder`: ten times faster than HumanTask(...))
+        yield task_of(
+            _TASK_ID(n), state, created, updated, assignee, claimant,
+            kind.definition_name, kind.title, _WORKFLOW_ID(n), kind.workflow_name, kind.task_ref_name,
+            owner_app, claimant.user if claimant is not None else owner_app, owner_app, definition,
+            kind.make_input(r, 100_000 + n),
+            outputs[int(r() * 2)] if state is TaskState.COMPLETED else no_output,
+            logs, (), 0 if assignee is not None else None, (), assignee is None,
         )
 
 

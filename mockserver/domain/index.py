@@ -1,34 +1,35 @@
 """Secondary indexes over the task store, so that a search costs what it returns, not how many tasks there are.
 
-`TaskIndex` watches one `task_id → HumanTask` mapping (the store's) and keeps, for each indexed field, a
-bucket of task ids per value, plus every task ordered by `updatedOn`. The store tells it about every write
+`TaskIndex` watches one `task_id → HumanTask` mapping (the store's). The store tells it about every write
 (`add`, `update`); it never reads a task the store does not hold. It is not thread-safe on its own: the
-store calls it under its lock.
+store calls it under its lock. It keeps:
 
-A search (`select`) then:
+* the tasks by *class*: the values of every field a search's scope and indexed filters read, but the people
+  (state, open or not, definition, task reference, workflow name, starter, owner app). A mock has few classes
+  (about 150 for a million generated tasks). Each class counts its tasks and lists them in result order
+  (`postings.Postings`);
+* the tasks by assignee and by claimant (`(userType, user.lower())`, as `query.glob_matcher` compares users).
 
-1. turns each indexed filter of the query (states, assignees, claimants, definition names, task reference
-   names, workflow names) and the caller's scope (its inbox, the tasks it owns, or both) into a union of
-   buckets, and picks the smallest union as the candidates;
-2. checks every candidate with the store's full predicate (scope and all filters), so the result is
-   exactly what a scan of every task would give; the index only prunes;
-3. pages by `updatedOn` desc, then `taskId`, with `heapq.nsmallest` (it never sorts all the hits), or,
-   when the buckets alone give the exact number of hits (one indexed filter, every task in scope, no other
-   filter), walks the tasks newest first and stops as soon as the page is full.
-
-User filters compare the user case-insensitively (as `query.glob_matcher` does), so their buckets are keyed
-by `(userType, user.lower())`; a pattern with `*` looks at every distinct user of that field.
+A search (`select`) with no filter on people and no unindexed filter is answered from the classes alone: the
+search predicate is asked once per class, of a stand-in task of that class assigned to no one who could match
+(`_probe`); the hits are the tasks of the classes it takes, plus those of the caller's own assignee and
+claimant buckets that it takes for themselves (an INBOX holds what is assigned to or claimed by the caller).
+`totalHits` is then a sum of counts, and the page is a lazy merge of the classes' lists: neither looks at more
+than a page of tasks, however many there are. Any other search picks the smallest of the unions of buckets its
+filters and scope give, checks every candidate with the predicate, and pages with `heapq.nsmallest`.
+Either way the result is exactly what a scan of every task gives.
 """
 
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any, Protocol
 
 from mockserver.domain.identity import Access, Principal
 from mockserver.domain.model import HumanTask, TaskState, TaskUser, UserType
+from mockserver.domain.postings import Postings
 from mockserver.domain.query import glob_matcher
 
 UserKey = tuple[UserType, str]
@@ -38,9 +39,13 @@ Bucket = set[str]
 STATE, ASSIGNEE, CLAIMANT, DEFINITION, TASK_REF, WORKFLOW_NAME, CREATED_BY, OWNER_APP = range(8)
 _FIELD_COUNT = 8
 
+ClassKey = tuple[TaskState, bool, str, str, str, str, str | None]
+_CLASS_FIELDS = {STATE: 0, DEFINITION: 2, TASK_REF: 3, WORKFLOW_NAME: 4, CREATED_BY: 5, OWNER_APP: 6}
+
 _ALL_USER_TYPES = tuple(UserType)
 NOT_INDEXED: Any = object()  # the key of a task that has no claimant: the claimant index leaves it out
-_GROWTH_BEFORE_COMPACTION = 1024
+_STALE_BEFORE_COMPACTION = 64
+_NOBODY = TaskUser("", UserType.EXTERNAL_USER)  # no principal is ever this assignee (`rights.principal_matches`)
 
 
 class Filters(Protocol):
@@ -93,39 +98,79 @@ def order_key(task: HumanTask) -> tuple[int, str]:
     return (-task.updated_on, task.task_id)
 
 
-class _Candidates:
-    """A union of buckets. `disjoint`: no id is in two of them, so they can be chained without a set."""
+def class_key(task: HumanTask) -> ClassKey:
+    """Every field a search's scope and its indexed filters other than people read (see `_probe`)."""
+    return (task.state, task.assignee is None, task.definition_name, task.task_ref_name, task.workflow_name,
+            task.created_by, task.owner_app)
 
-    __slots__ = ("buckets", "disjoint", "size")
 
-    def __init__(self, buckets: list[Bucket], disjoint: bool) -> None:
+def _probe(key: ClassKey) -> HumanTask:
+    """A stand-in task of the class `key`: assigned to no one a caller could be (or open), claimed by no one.
+    For a task of the class that is in none of the caller's own buckets, the search predicate says the same."""
+    state, is_open, definition, ref, workflow, created_by, owner_app = key
+    return HumanTask(task_id="", state=state, created_on=0, updated_on=0, assignee=None if is_open else _NOBODY,
+                     definition_name=definition, task_ref_name=ref, workflow_name=workflow, created_by=created_by,
+                     owner_app=owner_app)
+
+
+class _Class:
+    """The tasks of one class: how many, and in result order (`Postings`, with stale entries left behind)."""
+
+    __slots__ = ("count", "key", "postings", "probe", "stale")
+
+    def __init__(self, key: ClassKey, postings: Postings | None = None, count: int = 0) -> None:
+        self.key = key
+        self.postings = postings or Postings()
+        self.count = count
+        self.stale = 0
+        self.probe = _probe(key)
+
+    def is_live(self, tasks: Mapping[str, HumanTask]) -> Callable[[int, str], bool]:
+        key = self.key
+
+        def live(when: int, task_id: str) -> bool:
+            task = tasks.get(task_id)
+            return task is not None and task.updated_on == when and class_key(task) == key
+
+        return live
+
+
+class _Union:
+    """Candidates: tasks of some classes and some buckets of ids, and at most how many (`size`)."""
+
+    __slots__ = ("buckets", "classes", "size")
+
+    def __init__(self, classes: list[_Class], buckets: list[Bucket]) -> None:
+        self.classes = classes
         self.buckets = buckets
-        self.disjoint = disjoint
-        self.size = sum(len(b) for b in buckets)
+        self.size = sum(c.count for c in classes) + sum(len(b) for b in buckets)
 
-    def ids(self) -> Iterable[str]:
-        if len(self.buckets) == 1:
-            return self.buckets[0]
-        if self.disjoint:
-            return (task_id for bucket in self.buckets for task_id in bucket)
-        return set().union(*self.buckets)
+    def ids(self, tasks: Mapping[str, HumanTask]) -> Iterable[str]:
+        parts: list[Iterable[str]] = [c.postings.live(c.is_live(tasks)) for c in self.classes]
+        parts += self.buckets
+        if len(parts) == 1:
+            return parts[0]
+        return set().union(*parts)  # classes are disjoint, but a bucket of people may share ids with any of them
+
+
 
 
 class TaskIndex:
-    """Buckets of task ids per indexed value, and the tasks newest first, over the mapping `tasks`."""
+    """The tasks of the mapping `tasks` by class (counted, in result order) and by assignee and claimant."""
 
     def __init__(self, tasks: Mapping[str, HumanTask]) -> None:
         self._tasks = tasks
-        self._by: tuple[dict[Any, Bucket], ...] = tuple({} for _ in range(_FIELD_COUNT))
+        self._classes: dict[ClassKey, _Class] = {}
+        self._assignees: dict[UserKey, Bucket] = {}
+        self._claimants: dict[UserKey, Bucket] = {}
         self._build(tasks.values())
-        # (updatedOn, taskId), sorted. A write appends the task's new entry and leaves the old one behind,
-        # stale (its time no longer matches the task); stale entries are skipped and, now and then, dropped.
-        self._recent: list[tuple[int, str]] = sorted((t.updated_on, t.task_id) for t in tasks.values())
-        self._stale = 0
 
     def _build(self, tasks: Iterable[HumanTask]) -> None:
-        """`add` for every task, unrolled: this is most of the start-up time of a mock with a million tasks."""
-        states, assignees, claimants, definitions, refs, workflows, starters, owner_apps = self._by
+        """`add` for every task, in bulk: this is most of the start-up time of a mock with a million tasks."""
+        ordered = sorted(tasks, key=_task_id)  # two stable sorts on one key each: (updatedOn, taskId), no tuples
+        ordered.sort(key=_updated_on)  # (generated tasks come in id order: the first sort is one pass)
+        columns: dict[ClassKey, tuple[list[int], list[str]]] = {}
+        assignees, claimants = self._assignees, self._claimants
         user_keys: dict[int, tuple[TaskUser, UserKey]] = {}  # generated tasks share their TaskUser objects
 
         def key_of(user: TaskUser) -> UserKey:
@@ -134,191 +179,195 @@ class TaskIndex:
                 known = user_keys[id(user)] = (user, user_key(user))
             return known[1]
 
-        for task in tasks:
+        for task in ordered:
             task_id, assignee, claimant = task.task_id, task.assignee, task.claimant
-            for index, key in ((states, task.state), (definitions, task.definition_name), (refs, task.task_ref_name),
-                               (workflows, task.workflow_name), (starters, task.created_by),
-                               (assignees, None if assignee is None else key_of(assignee))):
-                bucket = index.get(key)
+            key = (task.state, assignee is None, task.definition_name, task.task_ref_name, task.workflow_name,
+                   task.created_by, task.owner_app)
+            column = columns.get(key)
+            if column is None:
+                column = columns[key] = ([], [])
+            column[0].append(task.updated_on)
+            column[1].append(task_id)
+            if assignee is not None:
+                bucket = assignees.get(key_of(assignee))
                 if bucket is None:
-                    index[key] = {task_id}
+                    assignees[key_of(assignee)] = {task_id}
                 else:
                     bucket.add(task_id)
             if claimant is not None:
                 claimants.setdefault(key_of(claimant), set()).add(task_id)
-            if task.owner_app is not None:
-                owner_apps.setdefault(task.owner_app, set()).add(task_id)
+        for key, (times, ids) in columns.items():
+            self._classes[key] = _Class(key, Postings(times, ids), len(ids))
 
     # -- keeping up with the store -----------------------------------------------------------------------
 
     def add(self, task: HumanTask) -> None:
         """A task the mapping did not have before."""
-        self._add_keys(task.task_id, keys_of(task))
-        self._add_recent(task)
+        self._join(class_key(task), task)
+        if task.assignee is not None:
+            self._assignees.setdefault(user_key(task.assignee), set()).add(task.task_id)
+        if task.claimant is not None:
+            self._claimants.setdefault(user_key(task.claimant), set()).add(task.task_id)
 
     def update(self, before: HumanTask, after: HumanTask) -> None:
         """`after` replaced `before` (same task id) in the mapping."""
         task_id = after.task_id
-        for index, old, new in zip(self._by, keys_of(before), keys_of(after), strict=True):
-            if old != new:
-                if old is not NOT_INDEXED:
-                    _discard(index, old, task_id)
-                if new is not NOT_INDEXED:
-                    index.setdefault(new, set()).add(task_id)
-        if before.updated_on != after.updated_on:
-            self._add_recent(after)
-            self._stale += 1
-            if self._stale > len(self._tasks) + _GROWTH_BEFORE_COMPACTION:
-                self._compact()
+        old_key, new_key = class_key(before), class_key(after)
+        if old_key != new_key or before.updated_on != after.updated_on:
+            self._leave(old_key)
+            self._join(new_key, after)
+        for index, old, new in ((self._assignees, before.assignee, after.assignee),
+                                (self._claimants, before.claimant, after.claimant)):
+            old_user = None if old is None else user_key(old)
+            new_user = None if new is None else user_key(new)
+            if old_user != new_user:
+                if old_user is not None:
+                    _discard(index, old_user, task_id)
+                if new_user is not None:
+                    index.setdefault(new_user, set()).add(task_id)
 
-    def _add_keys(self, task_id: str, keys: tuple[Any, ...]) -> None:
-        for index, key in zip(self._by, keys, strict=True):
-            if key is not NOT_INDEXED:
-                bucket = index.get(key)
-                if bucket is None:
-                    index[key] = {task_id}
-                else:
-                    bucket.add(task_id)
+    def _join(self, key: ClassKey, task: HumanTask) -> None:
+        group = self._classes.get(key)
+        if group is None:
+            group = self._classes[key] = _Class(key)
+        group.postings.add(task.updated_on, task.task_id)
+        group.count += 1
 
-    def _add_recent(self, task: HumanTask) -> None:
-        entry = (task.updated_on, task.task_id)
-        recent = self._recent
-        if not recent or entry > recent[-1]:
-            recent.append(entry)  # the usual case: a write happens now, after everything before it
-        else:
-            insort(recent, entry)  # a same-millisecond write with a smaller id (or a clock that went back)
-
-    def _compact(self) -> None:
-        tasks, kept = self._tasks, []
-        previous = None
-        for entry in self._recent:
-            task = tasks.get(entry[1])
-            if entry != previous and task is not None and task.updated_on == entry[0]:
-                kept.append(entry)
-            previous = entry
-        self._recent = kept
-        self._stale = 0
+    def _leave(self, key: ClassKey) -> None:
+        group = self._classes[key]
+        group.count -= 1
+        if group.count == 0:
+            del self._classes[key]  # and its stale entries with it
+            return
+        group.stale += 1  # the task's entry stays behind, stale
+        if group.stale > group.count + _STALE_BEFORE_COMPACTION:
+            group.postings.compact(group.is_live(self._tasks))
+            group.stale = 0
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def bucket(self, field: int, value: Any) -> frozenset[str]:
         """The ids of the tasks whose `field` (STATE, ASSIGNEE, ...) is `value` (a `UserKey` for users)."""
-        return frozenset(self._by[field].get(value, ()))
+        if field == CLAIMANT or (field == ASSIGNEE and value is not None):
+            return frozenset((self._claimants if field == CLAIMANT else self._assignees).get(value, ()))
+        position, wanted = (1, True) if field == ASSIGNEE else (_CLASS_FIELDS[field], value)
+        if field == OWNER_APP and value is NOT_INDEXED:
+            return frozenset()
+        classes = [c for c in self._classes.values() if c.key[position] == wanted]
+        return frozenset(_Union(classes, []).ids(self._tasks))
+
+    def entries(self) -> int:
+        """How many entries the classes' lists hold, stale ones included."""
+        return sum(len(c.postings) for c in self._classes.values())
 
     def newest_first(self) -> Iterator[HumanTask]:
         """Every task, by `updatedOn` desc then `taskId` asc: the order of search results."""
-        recent, tasks = self._recent, self._tasks
-        end = len(recent)
-        while end > 0:
-            when = recent[end - 1][0]
-            start = bisect_left(recent, (when,))  # the first entry of this millisecond: ids ascend from there
-            previous = None
-            for i in range(start, end):
-                task_id = recent[i][1]
-                if task_id != previous:
-                    task = tasks.get(task_id)
-                    if task is not None and task.updated_on == when:
-                        yield task
-                previous = task_id
-            end = start
+        return self._merge(list(self._classes.values()), [])
+
+    def _merge(self, classes: list[_Class], others: list[HumanTask]) -> Iterator[HumanTask]:
+        """The tasks of `classes` and `others` (sorted already, in none of those classes), in result order."""
+        tasks = self._tasks
+        streams: list[Iterator[HumanTask]] = [
+            map(tasks.__getitem__, c.postings.newest_first(c.is_live(tasks))) for c in classes]
+        if others:
+            streams.append(iter(others))
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams, key=order_key)
 
     def select(self, query: Filters, accept: Callable[[HumanTask], bool], *, start: int, size: int,
-               inbox_of: Principal | None = None, owned_by: Principal | None = None,
-               unrestricted: bool = False) -> tuple[int, list[HumanTask]]:
+               inbox_of: Principal | None = None, owned_by: Principal | None = None) -> tuple[int, list[HumanTask]]:
         """The number of tasks `accept` takes, and those of them at [start, start + size) in result order.
 
-        `accept` is the whole search predicate (scope and every filter): the index only narrows what it is
-        asked about. `inbox_of`: an INBOX search by this principal (its inbox narrows the candidates too).
-        `owned_by`: the tasks this principal owns are in scope (with `inbox_of` too: the union of both).
-        `unrestricted`: the scope is every task (an admin's ADMIN search), so the buckets may count the hits.
+        `accept` is the whole search predicate (scope and every filter). `inbox_of`: the scope includes this
+        principal's INBOX (what is assigned to it or its groups, claimed by it, or open). `owned_by`: the scope
+        includes the tasks this principal owns. Neither: every task is in scope (an admin's ADMIN search).
         """
+        if not (query.assignees or query.claimants or _unindexed_filters(query)):
+            return self._select_by_class(accept, start, size, inbox_of)
         unions = self._unions(query, inbox_of, owned_by)
         if any(u.size == 0 for u in unions):
             return 0, []
         best = min(unions, key=lambda u: u.size) if unions else None
-        count = best.size if best is not None else len(self._tasks)
-        wanted = start + size
-        if unrestricted and len(unions) <= 1 and not _unindexed_filters(query) and count * count > wanted * len(
-                self._tasks):
-            # `count` is the exact number of hits, and hits are frequent enough that walking newest first
-            # fills the page sooner than collecting every hit would. Give up (and collect) past `count` steps.
-            page = self._walk(accept, start, size, budget=max(count, 256))
-            if page is not None:
-                return count, page
-        pool = self._tasks.values() if best is None else map(self._tasks.__getitem__, best.ids())
+        tasks = self._tasks
+        pool = tasks.values() if best is None else map(tasks.__getitem__, best.ids(tasks))
         hits = [task for task in pool if accept(task)]
+        wanted = start + size
         if wanted >= len(hits):
             hits.sort(key=order_key)
             return len(hits), hits[start:wanted]
         return len(hits), heapq.nsmallest(wanted, hits, key=order_key)[start:]
 
-    def _walk(self, accept: Callable[[HumanTask], bool], start: int, size: int, *,
-              budget: int) -> list[HumanTask] | None:
-        page: list[HumanTask] = []
-        if size <= 0:
-            return page
-        seen = 0
-        for steps, task in enumerate(self.newest_first()):
-            if steps > budget:
-                return None
-            if accept(task):
-                if seen >= start:
-                    page.append(task)
-                    if len(page) == size:
-                        break
-                seen += 1
-        return page
+    def _select_by_class(self, accept: Callable[[HumanTask], bool], start: int, size: int,
+                         inbox_of: Principal | None) -> tuple[int, list[HumanTask]]:
+        """Every class `accept` takes as a whole, and the caller's own tasks it takes in other classes."""
+        taken = [c for c in self._classes.values() if accept(c.probe)]
+        keys = {c.key for c in taken}
+        tasks = self._tasks
+        own = _Union([], self._people(inbox_of)).ids(tasks) if inbox_of is not None else ()
+        others = [t for t in map(tasks.__getitem__, own) if class_key(t) not in keys and accept(t)]
+        others.sort(key=order_key)
+        total = sum(c.count for c in taken) + len(others)
+        if size <= 0 or start >= total:
+            return total, []
+        return total, list(islice(self._merge(taken, others), start, start + size))
 
-    def _unions(self, query: Filters, inbox_of: Principal | None, owned_by: Principal | None) -> list[_Candidates]:
-        by = self._by
+    def _unions(self, query: Filters, inbox_of: Principal | None, owned_by: Principal | None) -> list[_Union]:
         unions = []
-        for field, values in ((STATE, query.states), (DEFINITION, query.definition_names),
-                              (TASK_REF, query.task_ref_names), (WORKFLOW_NAME, query.workflow_names)):
+        for position, values in ((0, query.states), (2, query.definition_names), (3, query.task_ref_names),
+                                 (4, query.workflow_names)):
             if values:
-                index = by[field]
-                unions.append(_Candidates([index[v] for v in dict.fromkeys(values) if v in index], disjoint=True))
-        for field, users in ((ASSIGNEE, query.assignees), (CLAIMANT, query.claimants)):
+                wanted = frozenset(values)
+                unions.append(_Union([c for c in self._classes.values() if c.key[position] in wanted], []))
+        for index, users in ((self._assignees, query.assignees), (self._claimants, query.claimants)):
             if users:
-                unions.append(_Candidates(self._user_buckets(field, users), disjoint=True))
-        scope = [*self._inbox(inbox_of), *self._owned(owned_by)]
+                unions.append(_Union([], _user_buckets(index, users)))
         if inbox_of is not None or owned_by is not None:
-            unions.append(_Candidates(scope, disjoint=False))
+            classes = [c for c in self._classes.values()
+                       if (inbox_of is not None and c.key[1]) or (owned_by is not None and _owns(owned_by, c.key))]
+            unions.append(_Union(classes, self._people(inbox_of)))
         return unions
 
-    def _user_buckets(self, field: int, users: Sequence[TaskUser]) -> list[Bucket]:
-        index = self._by[field]
-        keys: dict[UserKey, None] = {}
-        for user in users:
-            if "*" in user.user:
-                matches = glob_matcher(user.user)
-                keys.update((k, None) for k in index if k is not None and k[0] is user.user_type and matches(k[1]))
-            else:
-                keys[user_key(user)] = None
-        return [index[k] for k in keys if k in index]
-
-    def _inbox(self, caller: Principal | None) -> list[Bucket]:
-        """A superset of `lifecycle.rights.in_inbox`: assigned to the caller or its groups, claimed by it, or open."""
+    def _people(self, caller: Principal | None) -> list[Bucket]:
+        """The caller's own buckets: assigned to it or its groups (as a Conductor user and groups), claimed by it.
+        With the open tasks, a superset of `lifecycle.rights.in_inbox`."""
         if caller is None:
             return []
-        assignees, claimants = self._by[ASSIGNEE], self._by[CLAIMANT]
+        assignees, claimants = self._assignees, self._claimants
         me = caller.id.lower()
-        keys: list[UserKey | None] = [(UserType.CONDUCTOR_USER, me), None]
+        keys: list[UserKey] = [(UserType.CONDUCTOR_USER, me)]
         keys += [(UserType.CONDUCTOR_GROUP, g.lower()) for g in caller.groups]
         buckets = [assignees[k] for k in dict.fromkeys(keys) if k in assignees]
         buckets += [claimants[k] for k in ((t, me) for t in _ALL_USER_TYPES) if k in claimants]
         return buckets
 
-    def _owned(self, caller: Principal | None) -> list[Bucket]:
-        """Exactly `lifecycle.rights.is_owner`: started by the caller, owned by it as `ownerApp`, or of a workflow
-        definition it holds EXECUTE on."""
-        if caller is None:
-            return []
-        starters, owner_apps, workflows = self._by[CREATED_BY], self._by[OWNER_APP], self._by[WORKFLOW_NAME]
-        buckets = [index[caller.id] for index in (starters, owner_apps) if caller.id in index]
-        return buckets + [workflows[w] for w in caller.workflows_with(Access.EXECUTE) if w in workflows]
+
+def _owns(caller: Principal, key: ClassKey) -> bool:
+    """Exactly `lifecycle.rights.is_owner` for the class `key`: started by the caller, owned by it as
+    `ownerApp`, or of a workflow definition it holds EXECUTE on."""
+    return caller.id == key[5] or caller.id == key[6] or caller.holds(Access.EXECUTE, key[4])
 
 
-def _discard(index: dict[Any, Bucket], key: Any, task_id: str) -> None:
+def _user_buckets(index: dict[UserKey, Bucket], users: Sequence[TaskUser]) -> list[Bucket]:
+    keys: dict[UserKey, None] = {}
+    for user in users:
+        if "*" in user.user:
+            matches = glob_matcher(user.user)
+            keys.update((k, None) for k in index if k[0] is user.user_type and matches(k[1]))
+        else:
+            keys[user_key(user)] = None
+    return [index[k] for k in keys if k in index]
+
+
+def _task_id(task: HumanTask) -> str:
+    return task.task_id
+
+
+def _updated_on(task: HumanTask) -> int:
+    return task.updated_on
+
+
+def _discard(index: dict[UserKey, Bucket], key: UserKey, task_id: str) -> None:
     bucket = index.get(key)
     if bucket is not None:
         bucket.discard(task_id)

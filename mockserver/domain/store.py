@@ -121,8 +121,7 @@ class TaskStore:
         with self._lock:  # the index picks the candidates; `in_scope` and `matches` decide, as in a full scan
             total, page = self._index.select(query, accept, start=start, size=size,
                                              inbox_of=None if admin else caller,
-                                             owned_by=None if inbox or unrestricted else caller,
-                                             unrestricted=unrestricted)
+                                             owned_by=None if inbox or unrestricted else caller)
         return SearchPage(total, start, size, tuple(page))
 
     def display_names(self, caller: Principal, search_type: SearchType) -> list[str]:
