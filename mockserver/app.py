@@ -127,7 +127,7 @@ def prepare(path: Path, *, id_seed: int = 0, text: str | None = None, generate_t
         world = World(seed, clock=fresh, ids=ids, token_secret=_namespace_secret(signing, namespace))
         if generated:  # into the store, not the seed: the workflow engine would adopt each one (~2 KB, ~13 µs)
             world.tasks.replace_all((*generated, *world.tasks.all()))
-            world.workflows.track(generated)
+            world.workflows.track(generate.with_deadlines(generated))
         return world
 
     return Loaded(first, clock, build, first.faults, build)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import attrgetter
 from typing import Any, Protocol
 
 from mockserver.domain.identity import Access, Principal
@@ -167,20 +168,15 @@ class TaskIndex:
 
     def _build(self, tasks: Iterable[HumanTask]) -> None:
         """`add` for every task, in bulk: this is most of the start-up time of a mock with a million tasks."""
-        ordered = sorted(tasks, key=_task_id)  # two stable sorts on one key each: (updatedOn, taskId), no tuples
-        ordered.sort(key=_updated_on)  # (generated tasks come in id order: the first sort is one pass)
+        ordered = sorted(tasks, key=attrgetter("task_id"))  # two stable sorts of one key each: (updatedOn, taskId)
+        ordered.sort(key=attrgetter("updated_on"))  # (generated tasks come in id order: the first is one pass)
         columns: dict[ClassKey, tuple[list[int], list[str]]] = {}
         assignees, claimants = self._assignees, self._claimants
-        user_keys: dict[int, tuple[TaskUser, UserKey]] = {}  # generated tasks share their TaskUser objects
-
-        def key_of(user: TaskUser) -> UserKey:
-            known = user_keys.get(id(user))
-            if known is None or known[0] is not user:
-                known = user_keys[id(user)] = (user, user_key(user))
-            return known[1]
-
+        assigned: dict[int, tuple[TaskUser, Bucket]] = {}  # the bucket of a TaskUser, by id: tasks share users
+        claimed: dict[int, tuple[TaskUser, Bucket]] = {}
         for task in ordered:
-            task_id, assignee, claimant = task.task_id, task.assignee, task.claimant
+            task_id = task.task_id
+            assignee = task.assignee
             key = (task.state, assignee is None, task.definition_name, task.task_ref_name, task.workflow_name,
                    task.created_by, task.owner_app)
             column = columns.get(key)
@@ -189,13 +185,16 @@ class TaskIndex:
             column[0].append(task.updated_on)
             column[1].append(task_id)
             if assignee is not None:
-                bucket = assignees.get(key_of(assignee))
-                if bucket is None:
-                    assignees[key_of(assignee)] = {task_id}
-                else:
-                    bucket.add(task_id)
+                known = assigned.get(id(assignee))
+                if known is None or known[0] is not assignee:
+                    known = assigned[id(assignee)] = (assignee, assignees.setdefault(user_key(assignee), set()))
+                known[1].add(task_id)
+            claimant = task.claimant
             if claimant is not None:
-                claimants.setdefault(key_of(claimant), set()).add(task_id)
+                known = claimed.get(id(claimant))
+                if known is None or known[0] is not claimant:
+                    known = claimed[id(claimant)] = (claimant, claimants.setdefault(user_key(claimant), set()))
+                known[1].add(task_id)
         for key, (times, ids) in columns.items():
             self._classes[key] = _Class(key, Postings(times, ids), len(ids))
 
@@ -357,14 +356,6 @@ def _user_buckets(index: dict[UserKey, Bucket], users: Sequence[TaskUser]) -> li
         else:
             keys[user_key(user)] = None
     return [index[k] for k in keys if k in index]
-
-
-def _task_id(task: HumanTask) -> str:
-    return task.task_id
-
-
-def _updated_on(task: HumanTask) -> int:
-    return task.updated_on
 
 
 def _discard(index: dict[UserKey, Bucket], key: UserKey, task_id: str) -> None:
