@@ -5,7 +5,8 @@
 `probe()` returns them (what `bench/run.py` reports as its scale targets):
 
 * `start_s[n]`: seconds from `app.prepare(..., generate_tasks=n)` to the world built (generation, indexing,
-  the world), in a fresh process each round, median of `rounds`;
+  the world), in a fresh process each round, median of `rounds`; `start_cpu_s[n]`: the CPU seconds of the same
+  (on a shared machine the wall time mostly measures the neighbours);
 * `bytes_per_task[n]`: (RSS with n generated tasks - RSS with none) / n, each in a fresh process, once the
   world is built: what an idle task costs;
 * `search_p50_ms[n][name]`: the median time of `TaskStore.search` for each search of `SEARCHES` (the scale
@@ -66,11 +67,11 @@ def _child(part: str, count: int, scenario: str) -> dict[str, Any]:
     from mockserver import app
     from mockserver.web import wire
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     world = app.prepare(Path(scenario), generate_tasks=count).build()
-    built = time.perf_counter() - began
+    built, cpu = time.perf_counter() - began, time.process_time() - cpu
     if part == "start":
-        return {"seconds": built}
+        return {"seconds": built, "cpu_seconds": cpu}
     if part == "rss":
         import gc
 
@@ -102,8 +103,9 @@ def probe(*, rounds: int = 3, sizes: tuple[int, ...] = (10_000, 1_000_000),
           start_sizes: tuple[int, ...] = (100_000, 1_000_000)) -> dict[str, Any]:
     """The scale figures (see the module's docstring)."""
     scenario = _scenario()
-    start_s = {n: statistics.median(_run("start", n, scenario)["seconds"] for _ in range(rounds))
-               for n in start_sizes}
+    starts = {n: [_run("start", n, scenario) for _ in range(rounds)] for n in start_sizes}
+    start_s = {n: statistics.median(r["seconds"] for r in runs) for n, runs in starts.items()}
+    start_cpu_s = {n: statistics.median(r["cpu_seconds"] for r in runs) for n, runs in starts.items()}
     baseline = _run("rss", 0, scenario)["rss"]
     bytes_per_task = {n: (_run("rss", n, scenario)["rss"] - baseline) / n for n in start_sizes}
     search_p50_ms: dict[int, dict[str, float]] = {}
@@ -112,7 +114,8 @@ def probe(*, rounds: int = 3, sizes: tuple[int, ...] = (10_000, 1_000_000),
         search_p50_ms[n] = {name: statistics.median(r[name] for r in runs) for name in SEARCHES}
     small, large = min(sizes), max(sizes)
     flat = {name: search_p50_ms[large][name] / search_p50_ms[small][name] for name in SEARCHES}
-    return {"start_s": start_s, "bytes_per_task": bytes_per_task, "search_p50_ms": search_p50_ms, "flat": flat}
+    return {"start_s": start_s, "start_cpu_s": start_cpu_s, "bytes_per_task": bytes_per_task,
+            "search_p50_ms": search_p50_ms, "flat": flat}
 
 
 def main() -> None:

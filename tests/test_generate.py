@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
@@ -11,10 +12,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-from mockserver import resources
+from mockserver import generate, resources
 from mockserver.app import build_app, prepare
 from mockserver.cli import _parser
-from mockserver.domain import LogAction, TaskState, UserType
+from mockserver.domain import HumanTask, LogAction, TaskState, UserType
+from mockserver.domain.workflows.timers import Timers, sla_due
 from mockserver.generate import generate_tasks
 from mockserver.web import wire
 
@@ -116,3 +118,35 @@ def test_no_sla_is_overdue_when_the_mock_starts() -> None:
             if t.definition.assignments and t.definition.assignments[0].sla_minutes]
     assert len(slas) > 100
     assert all(NOW < due <= NOW + 8 * 86_400_000 for due in slas)
+
+
+def test_a_compact_task_reads_as_the_plain_one_and_a_change_makes_a_plain_one() -> None:
+    """Generated tasks make their workflow id and logs when read: the same values a plain HumanTask holds."""
+    for task in generate_tasks(300, now_ms=NOW, seed=8)[:60]:
+        plain = HumanTask(**{f.name: getattr(task, f.name) for f in fields(HumanTask)})
+        assert type(plain) is HumanTask and plain == task and task == plain and repr(plain) == repr(task)
+        assert task.workflow_id == "00000000-0000-4000-a000-" + task.task_id[-12:]
+        assert task.action_logs == task.action_logs and task.action_logs[0].state_start == task.created_on
+        changed = replace(task, state=TaskState.PENDING if task.state is TaskState.DELETED else TaskState.DELETED)
+        assert type(changed) is HumanTask and changed.action_logs == task.action_logs
+        assert changed != task and changed.workflow_id == task.workflow_id
+    ids = [log.id for task in generate_tasks(300, now_ms=NOW, seed=8) for log in task.action_logs]
+    assert len(set(ids)) == len(ids)
+
+
+def test_watching_only_the_escalating_tasks_gives_the_timers_watching_all_gives() -> None:
+    tasks = generate_tasks(3000, now_ms=NOW, seed=6)
+    watched = generate.with_deadlines(tasks)
+    every, some = Timers(), Timers()
+    for task in tasks:
+        every.track(task)
+    for task in watched:
+        some.track(task)
+
+    def no_workflows(task_id: str) -> Any:
+        raise AssertionError(task_id)
+
+    due = every.due_timers(NOW + 30 * 86_400_000, no_workflows)
+    assert len(due) > 100 and some.due_timers(NOW + 30 * 86_400_000, no_workflows) == due
+    assert {t.task_id for t in tasks if sla_due(t) is not None} <= {t.task_id for t in watched}
+    assert len(watched) < len(tasks) / 4

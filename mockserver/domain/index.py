@@ -264,15 +264,18 @@ class TaskIndex:
         return self._merge(list(self._classes.values()), [])
 
     def _merge(self, classes: list[_Class], others: list[HumanTask]) -> Iterator[HumanTask]:
-        """The tasks of `classes` and `others` (sorted already, in none of those classes), in result order."""
+        """The tasks of `classes` and `others` (sorted already, in none of those classes), in result order. The
+        lists are merged on their entries alone; a task is looked at only when its entry comes out of the merge."""
         tasks = self._tasks
-        streams: list[Iterator[HumanTask]] = [
-            map(tasks.__getitem__, c.postings.newest_first(c.is_live(tasks))) for c in classes]
+        keys = [c.key for c in classes]
+        streams: list[Iterator[tuple[int, str, int]]] = [c.postings.newest_first(i) for i, c in enumerate(classes)]
         if others:
-            streams.append(iter(others))
-        if len(streams) == 1:
-            return streams[0]
-        return heapq.merge(*streams, key=order_key)
+            streams.append(iter([(-t.updated_on, t.task_id, -1) for t in others]))
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams)  # (no stream: an empty merge)
+        for negative_time, task_id, tag in merged:
+            task = tasks.get(task_id)
+            if task is not None and (tag < 0 or (task.updated_on == -negative_time and class_key(task) == keys[tag])):
+                yield task
 
     def select(self, query: Filters, accept: Callable[[HumanTask], bool], *, start: int, size: int,
                inbox_of: Principal | None = None, owned_by: Principal | None = None) -> tuple[int, list[HumanTask]]:

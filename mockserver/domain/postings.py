@@ -3,7 +3,8 @@
 `Postings` holds (updatedOn, taskId) entries sorted ascending, as two parallel columns (an `array` of the times
 and a list of the ids: 16 bytes an entry, not a tuple's 100). A task that changes leaves its old entry behind,
 stale; the owner says which entries are live (`is_live`), counts them, and calls `compact` now and then.
-Reading (`newest_first`) walks the entries by `updatedOn` desc, then `taskId` asc: the order of search results.
+Reading (`newest_first`) walks the entries by `updatedOn` desc, then `taskId` asc (the order of search results),
+touching no task: the reader merges several lists and checks only the entries it keeps.
 """
 
 from __future__ import annotations
@@ -43,17 +44,16 @@ class Postings:
         times.insert(at, when)
         ids.insert(at, task_id)
 
-    def newest_first(self, is_live: IsLive) -> Iterator[str]:
-        """The live ids, by `updatedOn` desc then `taskId` asc, each once."""
+    def newest_first(self, tag: int) -> Iterator[tuple[int, str, int]]:
+        """Every entry, stale ones too, as (-updatedOn, taskId, `tag`), ascending: `updatedOn` desc then `taskId`
+        asc, the order of search results. `tag` tells the entries of several lists apart once merged."""
         times, ids = self._times, self._ids
         end = len(ids)
         while end > 0:
             when = times[end - 1]
             start = bisect_left(times, when, 0, end)  # the first entry of this millisecond: ids ascend from there
             for i in range(start, end):
-                task_id = ids[i]
-                if is_live(when, task_id):
-                    yield task_id
+                yield (-when, ids[i], tag)
             end = start
 
     def live(self, is_live: IsLive) -> Iterator[str]:

@@ -30,7 +30,7 @@ from mockserver.domain import (
     UserType,
 )
 from mockserver.domain.errors import DomainError
-from mockserver.domain.index import ASSIGNEE, CLAIMANT, NOT_INDEXED, STATE, TaskIndex, keys_of, order_key
+from mockserver.domain.index import ASSIGNEE, CLAIMANT, NOT_INDEXED, STATE, TaskIndex, class_key, keys_of, order_key
 from mockserver.domain.lifecycle import rights
 from mockserver.domain.store import MAX_PAGE_SIZE, _matcher
 from mockserver.generate import generate_tasks
@@ -214,6 +214,50 @@ def test_a_selective_filter_looks_only_at_its_bucket() -> None:
                                  len(index.bucket(STATE, TaskState.ASSIGNED)))
 
 
+class CountingTasks(dict[str, HumanTask]):
+    """The store's mapping, counting the tasks the index reads from it."""
+
+    reads = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads += 1
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> HumanTask:
+        self.reads += 1
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("count", [20000, 50000])
+def test_an_inbox_search_reads_a_page_and_the_callers_own_tasks_not_every_open_task(count: int) -> None:
+    """Every open task is in every INBOX: the classes count them and the page comes from merging their lists, so
+    only the caller's own tasks (assigned to it or its groups, claimed by it) and the page are read."""
+    tasks = CountingTasks((t.task_id, t) for t in generate_tasks(count, now_ms=NOW, seed=7))
+    index = TaskIndex(tasks)
+    query = TaskSearch(search_type=SearchType.INBOX, states=(TaskState.ASSIGNED,), size=15)
+    matches = _matcher(query)
+    asked = 0
+
+    def accept(task: HumanTask) -> bool:
+        nonlocal asked
+        asked += 1
+        return rights.in_inbox(MEMBER, task) and matches(task)
+
+    tasks.reads = 0
+    total, page = index.select(query, accept, start=0, size=15, inbox_of=MEMBER)
+    reads = tasks.reads
+    expected = sorted((t for t in tasks.values() if rights.in_inbox(MEMBER, t) and matches(t)), key=order_key)
+    me = MEMBER.id.lower()
+    own = index.bucket(ASSIGNEE, (UserType.CONDUCTOR_USER, me)).union(
+        *(index.bucket(ASSIGNEE, (UserType.CONDUCTOR_GROUP, g)) for g in MEMBER.groups),
+        *(index.bucket(CLAIMANT, (t, me)) for t in UserType))
+    open_hits = sum(1 for t in expected if t.assignee is None)
+    assert (total, page) == (len(expected), expected[:15])
+    assert open_hits > len(own) + 15  # most hits are open tasks: reading them all would break the bound below
+    assert reads <= len(own) + 15
+    assert asked <= len(own) + len({class_key(t) for t in tasks.values()})
+
+
 def expected_buckets(tasks: dict[str, HumanTask]) -> list[dict[Any, frozenset[str]]]:
     fields: list[dict[Any, set[str]]] = [{} for _ in range(8)]
     for task in tasks.values():
@@ -245,5 +289,6 @@ def test_the_index_always_equals_one_rebuilt_from_scratch() -> None:
             for field, buckets in enumerate(expected_buckets(tasks)):
                 assert {k: index.bucket(field, k) for k in buckets} == buckets
             assert list(index.newest_first()) == sorted(tasks.values(), key=order_key)
-    assert index.entries() <= 2 * len(tasks) + 64 * 200  # stale entries do not pile up (at most 64 a class)
+    classes = len({class_key(t) for t in tasks.values()})
+    assert index.entries() <= 2 * len(tasks) + 65 * classes  # stale entries do not pile up (a class compacts)
     assert index.bucket(CLAIMANT, NOT_INDEXED) == frozenset()
