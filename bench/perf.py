@@ -7,8 +7,8 @@ server in front (uvicorn + httptools + uvloop) is the same for both in the real 
 
     .venv/bin/python bench/perf.py [--requests 3000] [--tasks 6000] [--cprofile CASE] [--top 25]
 
-Prints, per case and app: CPU µs per request (process time), function calls per request (cProfile), the peak of memory allocated during a request and
-the bytes a request leaves held (tracemalloc),
+Prints, per case and app: CPU µs per request (process time), function calls per request (cProfile), the peak
+of memory allocated during a request and the bytes a request leaves held (tracemalloc),
 collections per 1000 requests and the longest collector pause. `--cprofile CASE` prints the hottest functions of
 the mock on that case.
 """
@@ -83,11 +83,16 @@ async def request(app: Asgi, method: str, path: str, body: bytes = b"", token: s
     return status, b"".join(chunks)
 
 
-def mock_app(tasks: int) -> Asgi:
+def mock_app(tasks: int, *, settle: bool = True) -> Asgi:
+    """The app as `conductor-mock serve` runs it, the collector set as it sets it (unless `settle` is false)."""
     from mockserver.app import build_app
     from mockserver.control.drop import DropConnections
+    from mockserver.web.collector import settle_after_load
 
-    return DropConnections(build_app(generate_tasks=tasks))
+    app = DropConnections(build_app(generate_tasks=tasks))
+    if settle:
+        settle_after_load()
+    return app
 
 
 async def fixture(app: Asgi) -> tuple[str, list[str], dict[str, str]]:
@@ -186,7 +191,7 @@ async def allocations(app: Asgi, token: str, make: Callable[[int], tuple[str, st
 async def run(args: argparse.Namespace) -> None:
     import ceiling
 
-    mock = mock_app(args.tasks)
+    mock = mock_app(args.tasks, settle=not args.python_gc)
     token, ids, bodies = await fixture(mock)
     bare = ceiling.build({k: v.encode() for k, v in bodies.items()})
     calls = case_calls(token, ids)
@@ -199,14 +204,14 @@ async def run(args: argparse.Namespace) -> None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
         return
     print(f"{args.requests} requests per case; {args.tasks} generated tasks; gc thresholds {gc.get_threshold()}")
-    print("| case | app | CPU µs/request | calls/request | peak B/request | retained B/request | collections/1000 | longest pause ms |")
+    print("| case | app | CPU µs/request | calls/request | peak B/request | retained B/request | collections/1000 "
+          "| longest pause ms |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name, make in calls.items():
         for label, app in (("mock", mock), ("ceiling", bare)):
             f = await measure(app, token, make, args.requests)
-            print(f"| {name} | {label} | {f.cpu_us:.1f} | {f.calls:.0f} | {f.peak_bytes:,.0f} | {f.retained_bytes:,.0f} | "
-                  f"{f.collections_per_1000:.1f} | "
-                  f"{f.longest_pause_ms:.2f} |", flush=True)
+            print(f"| {name} | {label} | {f.cpu_us:.1f} | {f.calls:.0f} | {f.peak_bytes:,.0f} | "
+                  f"{f.retained_bytes:,.0f} | {f.collections_per_1000:.1f} | {f.longest_pause_ms:.2f} |", flush=True)
 
 
 def main() -> None:
@@ -215,6 +220,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=6000)
     parser.add_argument("--cprofile", choices=["GET task", "claim -> release", "search (filters)", "token"])
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--python-gc", action="store_true", help="keep Python's collector settings (no freeze)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -116,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
     from mockserver.app import NamespaceSettings, control_settings, create_app, prepare
     from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
+    from mockserver.web.collector import settle_after_load
 
     path = args.scenario or resources.default_scenario()
     try:
@@ -146,6 +147,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"namespaces: http://{args.host}:{args.port}/ns/NAME/api   (up to {args.max_namespaces}, dropped after "
           f"{args.namespace_idle_seconds:g} s idle)")
     print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
+    settle_after_load()
     uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
                 access_log=args.log_level == "debug", **SERVER_LIMITS)
     return 0
