@@ -87,10 +87,11 @@ def mock_app(tasks: int, *, settle: bool = True) -> Asgi:
     """The app as `conductor-mock serve` runs it, the collector set as it sets it (unless `settle` is false)."""
     from mockserver.app import build_app
     from mockserver.control.drop import DropConnections
-    from mockserver.web.collector import settle_after_load
 
     app = DropConnections(build_app(generate_tasks=tasks))
     if settle:
+        from mockserver.web.collector import settle_after_load
+
         settle_after_load()
     return app
 
