@@ -41,11 +41,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/openapi-spec-validator openapi.yaml control-openapi.yaml
 
-## Benchmarks (not tests): the mock vs a bare starlette route and Stoplight Prism, and at 10k-1M tasks.
+## Benchmarks (not tests): the mock vs a bare starlette route and Stoplight Prism, and at 10k-1M tasks, each
+## target of issue 14 judged (holds / misses); then the per-request CPU, calls and allocations (bench/perf.py).
 ## Installs wrk (apt) and Prism (npm, into .bench/) when missing; about 10 minutes. Results: bench/RESULTS.md.
+## BENCH_ARGS=--quick checks the harness in about 2 minutes (short rounds, 10k tasks; RESULTS.md untouched).
 bench: install
 	bash bench/install.sh
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/perf.py
 	$(BIN)/python bench/namespaces.py
 	$(BIN)/python bench/soak.py
 

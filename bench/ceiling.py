@@ -4,7 +4,8 @@ answered it with (captured by bench/run.py), so the two differ only by what the 
     python bench/ceiling.py --port 8181 --bodies bodies.json
 
 `bodies.json` holds {"task", "claim", "search", "token"}: the response bodies, as text. uvicorn runs exactly as
-`conductor-mock serve` runs it (`uvicorn.run(app, host=, port=, log_level=, access_log=False)`).
+`conductor-mock serve` runs it: the same loop and HTTP parser (`mockserver.cli.server_stack`), the same limits
+(`SERVER_LIMITS`), no access log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from mockserver.cli import SERVER_LIMITS, server_stack
 
 JSON = "application/json"
 
@@ -60,7 +63,8 @@ def main() -> None:
     parser.add_argument("--bodies", type=Path, required=True)
     args = parser.parse_args()
     bodies = {k: v.encode() for k, v in json.loads(args.bodies.read_text(encoding="utf-8")).items()}
-    uvicorn.run(build(bodies), host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(build(bodies), host=args.host, port=args.port, log_level="warning", access_log=False,
+                **server_stack(), **SERVER_LIMITS)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
     from mockserver.app import NamespaceSettings, control_settings, create_app, prepare
     from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
+    from mockserver.web.collector import settle_after_load
 
     path = args.scenario or resources.default_scenario()
     try:
@@ -146,8 +147,9 @@ def serve(args: argparse.Namespace) -> int:
     print(f"namespaces: http://{args.host}:{args.port}/ns/NAME/api   (up to {args.max_namespaces}, dropped after "
           f"{args.namespace_idle_seconds:g} s idle)")
     print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
+    settle_after_load()
     uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug", **SERVER_LIMITS)
+                access_log=args.log_level == "debug", **server_stack(), **SERVER_LIMITS)
     return 0
 
 
@@ -158,6 +160,18 @@ SERVER_LIMITS: Final[dict[str, Any]] = {
     "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": 1000,
     "timeout_graceful_shutdown": 5,
 }
+
+
+def server_stack() -> dict[str, Any]:
+    """uvicorn's event loop and HTTP parser, chosen here only (bench/ceiling.py runs the same): uvloop and httptools,
+    default dependencies, about twice the requests per second of asyncio + h11 (bench/RESULTS.md); asyncio and h11
+    where they cannot be imported (uvloop has no Windows build)."""
+    import importlib.util
+
+    def have(name: str) -> bool:
+        return importlib.util.find_spec(name) is not None
+
+    return {"loop": "uvloop" if have("uvloop") else "asyncio", "http": "httptools" if have("httptools") else "h11"}
 
 
 def check(args: argparse.Namespace) -> int:

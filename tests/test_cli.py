@@ -73,3 +73,19 @@ def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str], p
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "argument --port: expected a port number (1-65535)" in err and "Traceback" not in err
+
+
+def test_the_server_stack_is_uvloop_and_httptools_when_installed() -> None:
+    """Both are default dependencies: the mock (and the bench's ceiling) run on them."""
+    from mockserver.cli import server_stack
+
+    assert server_stack() == {"loop": "uvloop", "http": "httptools"}
+
+
+def test_without_them_the_stack_falls_back_to_asyncio_and_h11(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from mockserver.cli import server_stack
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert server_stack() == {"loop": "asyncio", "http": "h11"}

@@ -7,12 +7,13 @@ touches raw text, status codes or the lifecycle.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from mockserver.domain import Principal, SearchType, World
+from mockserver.domain import HumanTask, Principal, SearchType, World
 from mockserver.domain.workflows import TaskStatus
 from mockserver.web import wire
 from mockserver.web.calls import OK, Call, Handler, PollWaiters
@@ -24,26 +25,31 @@ from mockserver.web.workers import WORKER_HANDLERS, apply_task_result
 
 def generate_token(call: Call) -> Response:
     body = call.body
-    return JSONResponse({"token": call.world.tokens.issue(body["keyId"], body["keySecret"], body.get("expiration"))})
+    token = call.world.tokens.issue(body["keyId"], body["keySecret"], body.get("expiration"))
+    # the bytes JSONResponse({"token": token}) makes, without building and encoding a dict
+    return Response(f'{{"token":{encode_basestring(token)}}}'.encode(), media_type="application/json")
 
 
-def get_task(call: Call) -> Response:
-    task = call.world.tasks.get(call.caller, call.path["taskId"])
+def task_response(call: Call, task: HumanTask) -> Response:
+    """A HumanTaskEntry: without its form, the JSON `wire` keeps per task version (encoded once)."""
     form = call.form_of(task)
     if form is None:
         return Response(wire.task_json(task), media_type="application/json")
     return JSONResponse(wire.dump_task(task, form))
 
 
+def get_task(call: Call) -> Response:
+    return task_response(call, call.world.tasks.get(call.caller, call.path["taskId"]))
+
+
 def assign_and_claim(call: Call) -> Response:
-    task = call.world.tasks.claim_for_user(call.caller, call.path["taskId"], call.path["userId"],
-                                           override=call.query["overrideAssignment"])
-    return JSONResponse(wire.dump_task(task, call.form_of(task)))
+    return task_response(call, call.world.tasks.claim_for_user(call.caller, call.path["taskId"], call.path["userId"],
+                                                               override=call.query["overrideAssignment"]))
 
 
 def claim_task(call: Call) -> Response:
-    task = call.world.tasks.claim_as_caller(call.caller, call.path["taskId"], override=call.query["overrideAssignment"])
-    return JSONResponse(wire.dump_task(task, call.form_of(task)))
+    return task_response(call, call.world.tasks.claim_as_caller(call.caller, call.path["taskId"],
+                                                                override=call.query["overrideAssignment"]))
 
 
 def release_task(call: Call) -> Response:

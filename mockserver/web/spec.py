@@ -14,12 +14,14 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, TypeGuard, runtime_checkable
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from mockserver.web.fastcheck import Check, compile_check
 
 _ANY = Draft202012Validator({})
 
@@ -72,6 +74,8 @@ class Parameter:
     validator: Draft202012Validator
     item_kind: str = "string"
     plain: bool = False
+    min_length: int = 0  # of a plain string: checked here, jsonschema only words the refusal
+    check: Check | None = None  # `validator` compiled to a predicate (`fastcheck`): a quick yes, else jsonschema
 
     def parse_all(self, raws: list[str]) -> Any:
         """An array parameter (`?iteration=1&iteration=2`): each item parsed by `items.type`."""
@@ -97,8 +101,10 @@ class Parameter:
             except ValueError:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
                                      f"'{self.name}': expected an integer", raw) from None
-        if self.plain:
-            return value  # a string with no constraint: nothing for jsonschema to check
+        if self.plain and len(value) >= self.min_length:
+            return value  # a string with no other constraint: nothing for jsonschema to check
+        if self.check is not None and self.check(value):
+            return value
         error = best_match(self.validator.iter_errors(value))
         if error is not None:
             raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter "
@@ -115,6 +121,7 @@ class Operation:
     body: Draft202012Validator | None
     body_required: bool
     secured: bool
+    body_check: Check | None = None  # `body` compiled to a predicate (`fastcheck`): a quick yes, else jsonschema
 
     def parse_params(self, location: str, values: Mapping[str, str]) -> dict[str, Any]:
         parsed: dict[str, Any] = {}
@@ -122,7 +129,7 @@ class Operation:
             if param.location != location:
                 continue
             if param.kind == "array":
-                raws = values.getlist(param.name) if isinstance(values, _MultiValues) else []
+                raws = values.getlist(param.name) if _is_multi(values) else []
                 parsed[param.name] = param.parse_all(raws) if raws else param.default
                 continue
             raw = _first(values, param.name)
@@ -142,7 +149,8 @@ class Operation:
                 raise RequestInvalid("body", "Request body is required")
             return None
         value = strict_json(raw)
-        error = best_match(self.body.iter_errors(value))
+        quick = self.body_check is not None and self.body_check(value)  # valid: no need for jsonschema
+        error = None if quick else best_match(self.body.iter_errors(value))
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
@@ -150,9 +158,15 @@ class Operation:
         return value
 
 
+def _is_multi(values: Mapping[str, str]) -> TypeGuard[_MultiValues]:
+    """A multi-dict (query parameters); not a plain dict (path parameters). Cheaper than isinstance of a Protocol,
+    which walks the protocol's attributes on every call."""
+    return type(values) is not dict and callable(getattr(values, "getlist", None))
+
+
 def _first(values: Mapping[str, str], name: str) -> str | None:
     """The first value of a repeated parameter, as Spring binds a scalar (starlette's `get` gives the last)."""
-    if isinstance(values, _MultiValues):
+    if _is_multi(values):
         found = values.getlist(name)
         return found[0] if found else None
     return values.get(name)
@@ -224,7 +238,7 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
     default_security = document.get("security", [])
 
     def validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-        return Draft202012Validator(_rebase(schema), registry=registry, format_checker=_FORMATS)
+        return Draft202012Validator(_inline(document, schema), registry=registry, format_checker=_FORMATS)
 
     operations = []
     for path, item in document.get("paths", {}).items():
@@ -242,6 +256,7 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
                 operation_id=op["operationId"], method=method.upper(), path=path, parameters=params, body=body,
                 body_required=bool(body_spec and body_spec.get("required")),
                 secured=bool(op.get("security", default_security)),
+                body_check=compile_check(body.schema) if body is not None else None,
             ))
     return operations
 
@@ -250,11 +265,14 @@ def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
     schema = spec.get("schema", {})
     kind = schema.get("type", "string") if isinstance(schema.get("type"), str) else "string"
     items = schema.get("items", {})
+    compiled = validator(schema)
     return Parameter(
         name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
-        default=schema.get("default"), validator=validator(schema),
+        default=schema.get("default"), validator=compiled, check=compile_check(compiled.schema),
         item_kind=items.get("type", "string") if isinstance(items, dict) else "string",
-        plain=kind == "string" and set(schema) <= {"type", "description"},
+        plain=kind == "string" and set(schema) <= {"type", "description", "minLength"}
+        and isinstance(schema.get("minLength", 0), int),
+        min_length=schema.get("minLength", 0),
     )
 
 
@@ -265,6 +283,25 @@ def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str,
             target = target[part]
         node = target
     return node
+
+
+_ANNOTATIONS: Final = frozenset({"$ref", "description", "title", "example", "examples", "deprecated"})
+
+
+def _inline(document: Mapping[str, Any], schema: Any, chain: tuple[str, ...] = ()) -> Any:
+    """`schema` with its local refs replaced by what they point at, once, at start-up: validating then walks plain
+    dicts instead of looking every `$ref` up in the registry on every call. A ref with keywords beside it other
+    than annotations, or one that recurses, stays a ref (`_rebase`)."""
+    if isinstance(schema, list):
+        return [_inline(document, v, chain) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/") and ref not in chain and set(schema) <= _ANNOTATIONS:
+        return _inline(document, _deref(document, {"$ref": ref}), (*chain, ref))
+    if isinstance(ref, str):
+        return _rebase(schema)
+    return {k: _inline(document, v, chain) for k, v in schema.items()}
 
 
 def _rebase(schema: Any) -> Any:

@@ -71,3 +71,61 @@ def test_literal_segments_are_routed_before_templated_ones(spec: dict[str, Any],
     surface = api_surface(spec, compile_operations(spec), lambda request: NoWorld())
     paths = [route.path for route in routes_from_spec(surface)]
     assert paths.index("/api" + literal) < paths.index("/api" + templated)
+
+
+def _starlette_answer(routes: list[Any], scope: dict[str, Any]) -> tuple[str, str] | None:
+    """What Starlette's router picks (its loop: the first FULL match, else the first PARTIAL), with each route
+    matched on its own by Route.matches, as without the index."""
+    from starlette.routing import Match, Route
+
+    partial = None
+    for route in routes:
+        match, _ = Route.matches(route, dict(scope))
+        if match is Match.FULL:
+            return route.path, "FULL"
+        if match is Match.PARTIAL and partial is None:
+            partial = route.path
+    return (partial, "PARTIAL") if partial is not None else None
+
+
+def _indexed_answer(routes: list[Any], scope: dict[str, Any]) -> tuple[str, str] | None:
+    from starlette.routing import Match
+
+    shared, partial = dict(scope), None
+    for route in routes:
+        match, _ = route.matches(shared)
+        if match is Match.FULL:
+            return route.path, "FULL"
+        if match is Match.PARTIAL and partial is None:
+            partial = route.path
+    return (partial, "PARTIAL") if partial is not None else None
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize(("path", "root_path"), [
+    ("/api/human/tasks/t-1", ""), ("/api/human/tasks/search", ""), ("/api/human/tasks/t-1/claim", ""),
+    ("/api/human/tasks/t-1/externalUser/u-1", ""), ("/api/human/template/f/2", ""), ("/api/human/template/bulk", ""),
+    ("/api/human/template/f/tags", ""), ("/api/workflow/w-1", ""), ("/api/token", ""), ("/api/nothing/here", ""),
+    ("/api/human/tasks/a/b/c/d/e", ""), ("/api/human/tasks/", ""), ("/api", ""), ("/", ""),
+    ("/ns/team/api/human/tasks/t-1", "/ns/team"), ("/ns/team/api/token", "/ns/team"),
+])
+def test_the_route_index_picks_what_starlette_picks(spec: dict[str, Any], method: str, path: str,
+                                                     root_path: str) -> None:
+    routes = routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
+    assert _indexed_answer(routes, scope) == _starlette_answer(routes, scope)
+
+
+def test_a_route_asked_on_its_own_still_matches(spec: dict[str, Any]) -> None:
+    """Without the first route's lookup in the scope (a copied scope, a route asked directly), a route matches by
+    itself."""
+    from starlette.routing import Match
+
+    routes = routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))
+    task = next(r for r in routes if r.path == "/api/human/tasks/{taskId}")
+    match, child = task.matches({"type": "http", "method": "GET", "path": "/api/human/tasks/t-1", "root_path": ""})
+    assert match is Match.FULL and child["path_params"] == {"taskId": "t-1"}
+    stale = {"type": "http", "method": "GET", "path": "/api/human/tasks/t-2", "root_path": ""}
+    routes[0].matches(stale)
+    stale["path"] = "/api/token"  # the lookup in the scope was for another path: not used
+    assert task.matches(stale)[0] is Match.NONE
