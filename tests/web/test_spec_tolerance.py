@@ -70,10 +70,17 @@ def test_boolean_query_values_as_spring_reads_them(operations: dict[str, Operati
 def test_a_boolean_spring_does_not_know_is_refused(operations: dict[str, Operation]) -> None:
     with pytest.raises(RequestInvalid) as refused:
         operations["claimTask"].parse_params("query", QueryParams({"overrideAssignment": "maybe"}))
-    with pytest.raises(RequestInvalid):  # Spring reads an empty value as the default; the spec does not say so
-        operations["claimTask"].parse_params("query", QueryParams("overrideAssignment="))
     assert refused.value.parameter == "overrideAssignment"
     assert "expected true/false, 1/0, yes/no or on/off" in refused.value.message
+
+
+@pytest.mark.parametrize(("operation", "name"), [("claimTask", "overrideAssignment"), ("updateTaskOutput", "complete"),
+                                                ("saveTemplate", "newVersion"), ("registerWorkflowDef", "overwrite")])
+def test_an_empty_boolean_is_the_default_as_spring_reads_it(operations: dict[str, Operation], operation: str,
+                                                             name: str) -> None:
+    parsed = operations[operation].parse_params("query", QueryParams(f"{name}="))
+    default = next(p.default for p in operations[operation].parameters if p.name == name)
+    assert parsed[name] is default is not None
 
 
 def test_the_first_of_repeated_scalar_parameters_wins(operations: dict[str, Operation]) -> None:
