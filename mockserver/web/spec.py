@@ -47,6 +47,7 @@ class _MultiValues(Protocol):
 
 
 MAX_JSON_DEPTH: Final = 64  # arrays and objects nested in one another; Orkes bodies need fewer than 10
+_TRIM: Final = "".join(map(chr, range(0x21)))  # what Java's String.trim drops
 _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 _FALSE: Final = frozenset({"false", "0", "no", "off"})
 # where a lone surrogate can hide: a \\uD800-\\uDFFF escape, or the raw bytes of one (json decodes bytes leniently)
@@ -90,7 +91,7 @@ class Parameter:
     def parse(self, raw: str) -> Any:
         value: Any = raw
         if self.kind == "boolean":
-            lowered = raw.strip().lower()
+            lowered = raw.strip(_TRIM).lower()
             if lowered not in _TRUE | _FALSE:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter '{self.name}': "
                                      "expected true/false, 1/0, yes/no or on/off", raw)
@@ -131,7 +132,7 @@ class Operation:
                 parsed[param.name] = param.parse_all(raws) if raws else param.default
                 continue
             raw = _first(values, param.name)
-            if raw is not None and param.kind == "boolean" and not raw.strip():
+            if raw is not None and param.kind == "boolean" and not raw.strip(_TRIM):
                 raw = None  # Spring: an empty value is no value, so the default (or a missing required one)
             if raw is None:
                 if param.required:
@@ -239,7 +240,8 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
         for method, op in item.items():
             if method not in HTTP_METHODS:
                 continue
-            params = tuple(_parameter(_deref(document, p), validator) for p in [*shared, *op.get("parameters", [])])
+            params = tuple(_parameter(_deref(document, p), validator, document)
+                           for p in [*shared, *op.get("parameters", [])])
             body_spec = _deref(document, op["requestBody"]) if "requestBody" in op else None
             body, schema = None, {}
             if body_spec is not None:
@@ -254,16 +256,24 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
     return operations
 
 
-def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
-    schema = spec.get("schema", {})
-    kind = schema.get("type", "string") if isinstance(schema.get("type"), str) else "string"
-    items = schema.get("items", {})
+def _parameter(spec: Mapping[str, Any], validator: Any, document: Mapping[str, Any]) -> Parameter:
+    given = spec.get("schema", {})
+    schema = {**_deref(document, given), **{key: value for key, value in given.items() if key != "$ref"}}
     return Parameter(
-        name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
-        default=schema.get("default"), validator=validator(schema),
-        item_kind=items.get("type", "string") if isinstance(items, dict) else "string",
-        plain=kind == "string" and set(schema) <= {"type", "description"},
+        name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=_kind(schema),
+        default=schema.get("default"), validator=validator(given),
+        item_kind=_kind(schema["items"]) if isinstance(schema.get("items"), dict) else "string",
+        plain=_kind(schema) == "string" and set(schema) <= {"type", "description"},
     )
+
+
+def _kind(schema: Mapping[str, Any]) -> str:
+    """How a parameter's text is parsed: by its schema's type; of several, the first that is not a string (a
+    query flag, `[boolean, string]`, is a boolean that the spec also lets be spelled as Spring spells it)."""
+    kind = schema.get("type", "string")
+    if isinstance(kind, list):
+        return next((k for k in kind if k not in ("string", "null")), "string")
+    return kind if isinstance(kind, str) else "string"
 
 
 def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
