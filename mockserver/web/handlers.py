@@ -222,10 +222,11 @@ def delete_tasks(call: Call) -> Response:
 
 def conductor_task(call: Call, task_id: str) -> dict[str, Any]:
     run, workflow = call.world.workflows.task(task_id)
+    extras = wire.conductor_task_extras(run, call.world.workflows.find_task_def(run.def_name))
     if run.task_type != "HUMAN":
-        return {**wire.dump_run(run, workflow), **wire.conductor_task_extras(run)}
+        return {**wire.dump_run(run, workflow), **extras}
     human = wire.dump_task(call.world.tasks.peek(task_id))  # a HUMAN task's input is the human task's
-    return {**wire.dump_run(run, workflow, input_data=human["input"]), **wire.conductor_task_extras(run)}
+    return {**wire.dump_run(run, workflow, input_data=human["input"]), **extras}
 
 
 def _caller(world: World, request: Request) -> Principal:

@@ -3,8 +3,11 @@ its path, query and body, and whether it needs a token.
 
 Request validation is driven entirely by the spec: a parameter's schema type decides how its text is
 parsed, and jsonschema checks the result. Parsing is as tolerant as Spring (the real server): booleans
-`true/false/1/0/yes/no/on/off` in any case, and the first of repeated scalar
-parameters wins. JSON itself is strict (`strict_json`): no lone surrogates, no non-finite numbers, bounded nesting.
+`true/false/1/0/yes/no/on/off` in any case, an empty boolean (`?complete=`) is the default, and the first of
+repeated scalar parameters wins. In a body, a JSON `null` where the spec allows it on an optional member means
+"not given", as Jackson reads it: `absent_nulls` leaves such members out after validation, so a handler never
+tells the two apart. JSON itself is strict (`strict_json`): no lone surrogates, no non-finite numbers, bounded
+nesting.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, Protocol, TypeGuard, runtime_checkable
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -45,6 +49,7 @@ class _MultiValues(Protocol):
 
 
 MAX_JSON_DEPTH: Final = 64  # arrays and objects nested in one another; Orkes bodies need fewer than 10
+_TRIM: Final = "".join(map(chr, range(0x21)))  # what Java's String.trim drops
 _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 _FALSE: Final = frozenset({"false", "0", "no", "off"})
 # where a lone surrogate can hide: a \\uD800-\\uDFFF escape, or the raw bytes of one (json decodes bytes leniently)
@@ -90,7 +95,7 @@ class Parameter:
     def parse(self, raw: str) -> Any:
         value: Any = raw
         if self.kind == "boolean":
-            lowered = raw.strip().lower()
+            lowered = raw.strip(_TRIM).lower()
             if lowered not in _TRUE | _FALSE:
                 raise RequestInvalid(self.name, f"Invalid value '{raw}' for {self.location} parameter '{self.name}': "
                                      "expected true/false, 1/0, yes/no or on/off", raw)
@@ -121,6 +126,7 @@ class Operation:
     body: Draft202012Validator | None
     body_required: bool
     secured: bool
+    tidy_body: Callable[[Any], Any]  # after validation: `absent_nulls` over the body's schema
     body_check: Check | None = None  # `body` compiled to a predicate (`fastcheck`): a quick yes, else jsonschema
 
     def parse_params(self, location: str, values: Mapping[str, str]) -> dict[str, Any]:
@@ -133,6 +139,8 @@ class Operation:
                 parsed[param.name] = param.parse_all(raws) if raws else param.default
                 continue
             raw = _first(values, param.name)
+            if raw is not None and param.kind == "boolean" and not raw.strip(_TRIM):
+                raw = None  # Spring: an empty value is no value, so the default (or a missing required one)
             if raw is None:
                 if param.required:
                     raise RequestInvalid(param.name, f"Missing required {location} parameter '{param.name}'")
@@ -155,7 +163,7 @@ class Operation:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
                                  error.instance)
-        return value
+        return self.tidy_body(value)
 
 
 def _is_multi(values: Mapping[str, str]) -> TypeGuard[_MultiValues]:
@@ -246,34 +254,44 @@ def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
         for method, op in item.items():
             if method not in HTTP_METHODS:
                 continue
-            params = tuple(_parameter(_deref(document, p), validator) for p in [*shared, *op.get("parameters", [])])
+            params = tuple(_parameter(_deref(document, p), validator, document)
+                           for p in [*shared, *op.get("parameters", [])])
             body_spec = _deref(document, op["requestBody"]) if "requestBody" in op else None
-            body = None
+            body, schema = None, {}
             if body_spec is not None:
-                media = body_spec.get("content", {}).get("application/json", {})
-                body = validator(media.get("schema", {}))
+                schema = body_spec.get("content", {}).get("application/json", {}).get("schema", {})
+                body = validator(schema)
             operations.append(Operation(
                 operation_id=op["operationId"], method=method.upper(), path=path, parameters=params, body=body,
                 body_required=bool(body_spec and body_spec.get("required")),
                 secured=bool(op.get("security", default_security)),
+                tidy_body=partial(absent_nulls, schema=schema, document=document),
                 body_check=compile_check(body.schema) if body is not None else None,
             ))
     return operations
 
 
-def _parameter(spec: Mapping[str, Any], validator: Any) -> Parameter:
-    schema = spec.get("schema", {})
-    kind = schema.get("type", "string") if isinstance(schema.get("type"), str) else "string"
-    items = schema.get("items", {})
-    compiled = validator(schema)
+def _parameter(spec: Mapping[str, Any], validator: Any, document: Mapping[str, Any]) -> Parameter:
+    given = spec.get("schema", {})
+    schema = {**_deref(document, given), **{key: value for key, value in given.items() if key != "$ref"}}
+    compiled = validator(given)
     return Parameter(
-        name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=kind,
+        name=spec["name"], location=spec["in"], required=bool(spec.get("required")), kind=_kind(schema),
         default=schema.get("default"), validator=compiled, check=compile_check(compiled.schema),
-        item_kind=items.get("type", "string") if isinstance(items, dict) else "string",
-        plain=kind == "string" and set(schema) <= {"type", "description", "minLength"}
+        item_kind=_kind(schema["items"]) if isinstance(schema.get("items"), dict) else "string",
+        plain=_kind(schema) == "string" and set(schema) <= {"type", "description", "minLength"}
         and isinstance(schema.get("minLength", 0), int),
         min_length=schema.get("minLength", 0),
     )
+
+
+def _kind(schema: Mapping[str, Any]) -> str:
+    """How a parameter's text is parsed: by its schema's type; of several, the first that is not a string (a
+    query flag, `[boolean, string]`, is a boolean that the spec also lets be spelled as Spring spells it)."""
+    kind = schema.get("type", "string")
+    if isinstance(kind, list):
+        return next((k for k in kind if k not in ("string", "null")), "string")
+    return kind if isinstance(kind, str) else "string"
 
 
 def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -302,6 +320,42 @@ def _inline(document: Mapping[str, Any], schema: Any, chain: tuple[str, ...] = (
     if isinstance(ref, str):
         return _rebase(schema)
     return {k: _inline(document, v, chain) for k, v in schema.items()}
+
+
+def absent_nulls(value: Any, schema: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
+    """`value` (valid against `schema`) without the nulls that mean "not given": the members that a schema of
+    it declares in `properties` but not in `required`, whose value is null, at every depth the schema describes
+    (properties, array items, `allOf`/`anyOf`/`oneOf` branches, through `$ref`s). A null anywhere else (in a
+    free-form map such as a form's output or a workflow's input) is data, and stays."""
+    branches = _branches(schema, document)
+    if isinstance(value, dict):
+        optional = {name for branch in branches for name in branch.get("properties", {})
+                    if name not in branch.get("required", ())}
+        return {key: _tidy(member, [b["properties"][key] for b in branches if key in b.get("properties", {})],
+                           document)
+                for key, member in value.items() if member is not None or key not in optional}
+    if isinstance(value, list):
+        items = [branch["items"] for branch in branches if isinstance(branch.get("items"), dict)]
+        return [_tidy(item, items, document) for item in value]
+    return value
+
+
+def _tidy(value: Any, schemas: list[Mapping[str, Any]], document: Mapping[str, Any]) -> Any:
+    if not isinstance(value, dict | list):
+        return value
+    for schema in schemas:
+        value = absent_nulls(value, schema, document)
+    return value
+
+
+def _branches(schema: Mapping[str, Any], document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """`schema` (dereferenced) and, recursively, the branches of its `allOf`, `anyOf` and `oneOf`."""
+    schema = _deref(document, schema)
+    found = [schema]
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(keyword, ()):
+            found.extend(_branches(branch, document))
+    return found
 
 
 def _rebase(schema: Any) -> Any:

@@ -307,14 +307,19 @@ def dump_run(run: TaskRun, workflow: Workflow, input_data: dict[str, Any] | None
     if run.domain:
         out["domain"] = run.domain
     if run.task_def is not None:
-        out["taskDefinition"] = dump_task_def(run.task_def)
+        out["taskDefinition"] = task_definition(run)
     return out
 
 
-def task_definition(run: TaskRun) -> dict[str, Any]:
-    """The `taskDefinition` of a Conductor Task: the workflow task's own, over the defaults of a TaskDef a real
-    server fills in (a HUMAN task's has the timeout its workflow task gives it)."""
+def task_definition(run: TaskRun, registered: TaskDef | None = None) -> dict[str, Any]:
+    """The `taskDefinition` of a Conductor Task, the one place it is written: the definition the task runs with
+    (`run.task_def`, a SIMPLE task's); else, if its workflow task embeds none, `registered` (its type's, as
+    Conductor fills in a missing one); else the workflow task's own (a HUMAN task's timeout) over the defaults
+    of a TaskDef a real server fills in: no retries, no timeouts, as the mock runs a task without a definition."""
     given = run.workflow_task.get("taskDefinition")
+    definition = run.task_def or (None if isinstance(given, dict) else registered)
+    if definition is not None:
+        return dump_task_def(definition)
     defaults: dict[str, Any] = {
         "name": run.def_name, "retryCount": 0, "timeoutSeconds": 0, "timeoutPolicy": "TIME_OUT_WF",
         "retryLogic": "FIXED", "retryDelaySeconds": 0, "responseTimeoutSeconds": 0, "inputKeys": [],
@@ -324,10 +329,11 @@ def task_definition(run: TaskRun) -> dict[str, Any]:
     return {**defaults, **(given if isinstance(given, dict) else {})}
 
 
-def conductor_task_extras(run: TaskRun) -> dict[str, Any]:
-    """What `GET /human/tasks/{id}/conductorTask` adds to `dump_run`: the Task model's `taskDefinition` and
+def conductor_task_extras(run: TaskRun, registered: TaskDef | None = None) -> dict[str, Any]:
+    """What `GET /tasks/{id}` and `GET /human/tasks/{id}/conductorTask` add to `dump_run`: the Task model's
+    `taskDefinition` (see `task_definition`; `registered` is the one registered for the task's type, if any) and
     `firstStartTime` (when the task first started)."""
-    return {"taskDefinition": task_definition(run), "firstStartTime": run.start_time}
+    return {"taskDefinition": task_definition(run, registered), "firstStartTime": run.start_time}
 
 
 def dump_task_def(definition: TaskDef) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from starlette.datastructures import QueryParams
 
-from mockserver.web.spec import Operation, RequestInvalid, compile_operations, operation_ids
+from mockserver.web.spec import Operation, RequestInvalid, absent_nulls, compile_operations, operation_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +23,11 @@ DOCUMENT: dict[str, Any] = {
                 "name": {"type": "string"},
                 "count": {"type": "integer", "format": "int32"},
                 "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
+                "note": {"type": ["string", "null"]},
+                "free": {"type": "object", "additionalProperties": True},
             }},
-            "Tag": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}},
+            "Tag": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"},
+                                                                          "value": {"type": ["string", "null"]}}},
         },
     },
     "paths": {
@@ -95,7 +98,12 @@ def test_booleans_parse_case_insensitively(ops: dict[str, Operation], raw: str, 
     assert query(ops["getThing"], withTemplate=raw)["withTemplate"] is value
 
 
-@pytest.mark.parametrize("raw", ["maybe", "2", ""])
+@pytest.mark.parametrize("raw", ["", " "])
+def test_an_empty_boolean_is_its_default(ops: dict[str, Operation], raw: str) -> None:
+    assert query(ops["getThing"], withTemplate=raw)["withTemplate"] is False  # Spring: empty = not given
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "t"])
 def test_a_bad_boolean_is_refused(ops: dict[str, Operation], raw: str) -> None:
     error = refused(lambda: query(ops["getThing"], withTemplate=raw))
     assert error.parameter == "withTemplate"
@@ -214,6 +222,86 @@ def test_a_body_against_its_schema(ops: dict[str, Operation], raw: bytes, parame
                                    value: Any) -> None:
     error = refused(lambda: ops["saveThing"].parse_body(raw))
     assert (error.parameter, error.message, error.invalid_value) == (parameter, message, value)
+
+
+def test_a_null_optional_member_is_left_out_at_every_depth(ops: dict[str, Operation]) -> None:
+    body = b'{"name": "x", "note": null, "tags": [{"key": "k", "value": null}], "free": {"a": null}}'
+    assert ops["saveThing"].parse_body(body) == {"name": "x", "tags": [{"key": "k"}], "free": {"a": None}}
+
+
+@pytest.mark.parametrize(("raw", "parameter", "message"), [
+    (b'{"name": "x", "count": null}', "body.count", "None is not of type 'integer'"),  # the spec does not allow it
+    (b'{"name": null}', "body.name", "None is not of type 'string'"),  # required: never null
+    (b'{"name": "x", "tags": [null]}', "body.tags[0]", "None is not of type 'object'"),  # an item, not a member
+])
+def test_a_null_the_schema_does_not_allow_is_refused(ops: dict[str, Operation], raw: bytes, parameter: str,
+                                                      message: str) -> None:
+    error = refused(lambda: ops["saveThing"].parse_body(raw))
+    assert (error.parameter, error.message) == (parameter, f"Invalid request body at '{parameter}': {message}")
+
+
+def test_absent_nulls_follows_refs_and_branches() -> None:
+    document = {"components": {"schemas": {"Inner": {"type": "object", "properties": {"a": {}, "b": {}},
+                                                     "required": ["b"]}}}}
+    schema = {"type": "object", "properties": {"inner": {"anyOf": [{"$ref": "#/components/schemas/Inner"},
+                                                                   {"type": "null"}]}}}
+    assert absent_nulls({"inner": {"a": None, "b": None, "c": None}}, schema, document) == {
+        "inner": {"b": None, "c": None}}  # b is required, c is not declared: both stay
+    assert absent_nulls({"inner": None}, schema, document) == {}
+
+
+def request_schemas(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every object schema a request body of `document` reaches, with where it is, each once."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any, where: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("$ref"), str):
+            if node["$ref"] in found:
+                return
+            where, target = node["$ref"], document
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            found[where] = node = target
+        elif "properties" in node:
+            found[where] = node
+        for name, member in node.get("properties", {}).items():
+            walk(member, f"{where}.{name}")
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            for index, branch in enumerate(node.get(keyword, ())):
+                walk(branch, f"{where}.{keyword}[{index}]")
+        walk(node.get("items"), f"{where}[]")
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body is not None:
+                walk(body["content"]["application/json"]["schema"], f"{method.upper()} {path}")
+    return [(where, schema) for where, schema in found.items() if "properties" in schema]
+
+
+def admits_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return (kind == "null" or (isinstance(kind, list) and "null" in kind) or schema == {}
+            or any(admits_null(branch) for branch in schema.get("anyOf", ())))
+
+
+def test_every_optional_member_of_a_request_body_admits_null() -> None:
+    """Jackson reads a `null` optional member as "not given"; the spec says so wherever a client may send one
+    (so the contract's negative checks do not count an accepted null as a bug), and the mock then drops it."""
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    schemas = request_schemas(document)
+    assert len(schemas) >= 10, "the walk lost the request schemas"
+    strict = [f"{where}.{name}" for where, schema in schemas for name, member in schema["properties"].items()
+              if name not in schema.get("required", ()) and not admits_null(member)]
+    assert strict == []
+    enums = [f"{where}.{name}" for where, schema in schemas for name, member in schema["properties"].items()
+             if "enum" in member and admits_null(member) and None not in member["enum"]]
+    assert enums == []
+    required = [f"{where}.{name}" for where, schema in schemas for name in schema.get("required", ())
+                if admits_null(schema["properties"].get(name, {"type": "string"}))]
+    assert required == []
 
 
 def test_the_real_spec_compiles_every_operation() -> None:

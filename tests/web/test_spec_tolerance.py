@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -70,10 +71,45 @@ def test_boolean_query_values_as_spring_reads_them(operations: dict[str, Operati
 def test_a_boolean_spring_does_not_know_is_refused(operations: dict[str, Operation]) -> None:
     with pytest.raises(RequestInvalid) as refused:
         operations["claimTask"].parse_params("query", QueryParams({"overrideAssignment": "maybe"}))
-    with pytest.raises(RequestInvalid):  # Spring reads an empty value as the default; the spec does not say so
-        operations["claimTask"].parse_params("query", QueryParams("overrideAssignment="))
     assert refused.value.parameter == "overrideAssignment"
     assert "expected true/false, 1/0, yes/no or on/off" in refused.value.message
+
+
+@pytest.mark.parametrize(("operation", "name"), [("claimTask", "overrideAssignment"), ("updateTaskOutput", "complete"),
+                                                ("saveTemplate", "newVersion"), ("registerWorkflowDef", "overwrite")])
+def test_an_empty_boolean_is_the_default_as_spring_reads_it(operations: dict[str, Operation], operation: str,
+                                                             name: str) -> None:
+    parsed = operations[operation].parse_params("query", QueryParams(f"{name}="))
+    default = next(p.default for p in operations[operation].parameters if p.name == name)
+    assert parsed[name] is default is not None
+
+
+FLAG_SAMPLES = ["", " ", "\t", "true", " TRUE\n", "\x00on\x1f", "Off", "yes", "nO", "1", "0", "maybe", "tru", "2",
+                "truee", "yes no", "\u00a0true", "t", "ja", "10"]
+
+
+@pytest.mark.parametrize("raw", FLAG_SAMPLES)
+def test_the_specs_query_flag_is_what_the_parser_takes(spec: dict[str, Any], operations: dict[str, Operation],
+                                                       raw: str) -> None:
+    """openapi.yaml's `QueryFlag` pattern says which spellings a server takes; the mock takes exactly those."""
+    pattern = spec["components"]["schemas"]["QueryFlag"]["pattern"]
+    try:
+        operations["claimTask"].parse_params("query", QueryParams({"overrideAssignment": raw}))
+        taken = True
+    except RequestInvalid:
+        taken = False
+    assert taken is (re.fullmatch(pattern, raw) is not None)
+
+
+def test_every_boolean_query_parameter_is_a_query_flag(spec: dict[str, Any]) -> None:
+    flags = {p.name for op in compile_operations(spec) for p in op.parameters if p.kind == "boolean"}
+    assert flags == {"withTemplate", "overrideAssignment", "complete", "newVersion", "overwrite", "includeTasks"}
+    parameters = [p for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)
+                  for p in op.get("parameters", [])]
+    shared = spec["components"]["parameters"]
+    schemas = [shared[p["$ref"].rsplit("/", 1)[1]]["schema"] if "$ref" in p else p["schema"] for p in parameters]
+    assert [s for s in schemas if s.get("type") == "boolean"] == []
+    assert sum(s.get("$ref") == "#/components/schemas/QueryFlag" for s in schemas) >= len(flags)
 
 
 def test_the_first_of_repeated_scalar_parameters_wins(operations: dict[str, Operation]) -> None:

@@ -196,6 +196,16 @@ def test_task_definitions(api: Api) -> None:
     assert [d["name"] for d in api.call("GET", "/metadata/taskdefs", "owner").json()] == ["greet", "shout"]
 
 
+def test_a_simple_tasks_definition_is_the_one_it_runs_with(api: Api) -> None:
+    api.call("POST", "/metadata/taskdefs", "owner", json=[{"name": "greet", "retryCount": 1, "ownerEmail": "x@y"}])
+    start(api)
+    polled = api.call("GET", "/tasks/poll/greet", "owner").json()
+    registered = api.call("GET", "/metadata/taskdefs/greet", "owner").json()
+    read = api.call("GET", f"/tasks/{polled['taskId']}", "owner").json()
+    assert polled["taskDefinition"] == read["taskDefinition"] == registered
+    assert (registered["retryCount"], registered["ownerEmail"]) == (1, "x@y")
+
+
 def test_task_definition_errors_change_nothing(api: Api) -> None:
     api.call("POST", "/metadata/taskdefs", "owner", json=[{"name": "greet"}])
     before = state(api)

@@ -211,3 +211,34 @@ def test_update_by_ref_accepts_repeated_iteration_and_refuses_a_bad_one(api: Api
         assert_error(api.call("POST", base + "&iteration=1&iteration=x", "owner", json={}), 400, "'iteration'")
     assert api.call("POST", base + "&iteration=0&iteration=1", "owner", json={"note": 1}).status_code == 200
     assert api.call("GET", f"/human/tasks/{task_id}", "owner").json()["output"] == {"note": 1}
+
+
+# -- a Conductor task's taskDefinition ------------------------------------------------------------------------
+
+def test_conductor_task_carries_the_registered_task_definition(api: Api) -> None:
+    registered = {"name": "approve", "retryCount": 2, "ownerEmail": "ops@example.com", "description": "approvals"}
+    assert api.call("POST", "/metadata/taskdefs", "owner", json=[registered]).json() == {}
+    _, task_id = start(api)
+    expected = api.call("GET", "/metadata/taskdefs/approve", "owner").json()
+    assert expected["ownerEmail"] == "ops@example.com"
+    for path in (f"/human/tasks/{task_id}/conductorTask", f"/tasks/{task_id}"):
+        conductor = api.call("GET", path, "owner").json()
+        assert (conductor["taskDefName"], conductor["taskDefinition"]) == ("approve", expected), path
+
+
+def test_a_workflow_tasks_own_task_definition_wins_over_the_registered_one(api: Api) -> None:
+    assert api.call("POST", "/metadata/taskdefs", "owner", json=[{"name": "approve", "retryCount": 2}]).json() == {}
+    flow = definition()
+    flow["tasks"][0]["taskDefinition"] = {"timeoutSeconds": 600}
+    assert api.call("POST", "/metadata/workflow?overwrite=true", "owner", json=flow).status_code == 200
+    workflow_id = api.call("POST", "/workflow", "owner", json={"name": "human_flow", "input": {"amount": 1}}).text
+    [human] = api.call("GET", f"/workflow/{workflow_id}", "owner").json()["tasks"]
+    given = api.call("GET", f"/human/tasks/{human['taskId']}/conductorTask", "owner").json()["taskDefinition"]
+    assert (given["name"], given["timeoutSeconds"], given["retryCount"]) == ("approve", 600, 0)
+
+
+def test_without_a_registered_definition_the_task_definition_is_the_defaults(api: Api) -> None:
+    _, task_id = start(api)
+    given = api.call("GET", f"/tasks/{task_id}", "owner").json()["taskDefinition"]
+    assert (given["name"], given["retryCount"], given["timeoutSeconds"], given["responseTimeoutSeconds"]) == (
+        "approve", 0, 0, 0)

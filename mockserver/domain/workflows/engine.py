@@ -179,6 +179,10 @@ class WorkflowEngine:
     def task_def(self, name: str) -> TaskDef:
         return self._task_defs.get(name)
 
+    def find_task_def(self, name: str) -> TaskDef | None:
+        """The registered definition of task type `name`, or None."""
+        return self._task_defs.find(name)
+
     def task_defs(self) -> list[TaskDef]:
         return self._task_defs.all()
 
