@@ -1,7 +1,7 @@
 """`conductor-mock`: serve a scenario, or check scenario files without starting.
 
     conductor-mock serve [--scenario FILE] [--host 127.0.0.1] [--port 8080] [--seed 0] [--generate-tasks N]
-                         [--max-namespaces 1000] [--namespace-idle-seconds 3600]
+                         [--max-namespaces 1000] [--namespace-idle-seconds 3600] [--header-timeout 10]
     conductor-mock check FILE [FILE ...]
     conductor-mock control [--url URL] ACTION ...   (the control API of a running mock: see docs/control.md)
     conductor-mock verify --base-url URL [--identities FILE | --key-id ID --key-secret S] [...]   (mockserver.contract)
