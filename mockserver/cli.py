@@ -1,7 +1,7 @@
 """`conductor-mock`: serve a scenario, or check scenario files without starting.
 
     conductor-mock serve [--scenario FILE] [--host 127.0.0.1] [--port 8080] [--seed 0] [--generate-tasks N]
-                         [--max-namespaces 1000] [--namespace-idle-seconds 3600]
+                         [--max-namespaces 1000] [--namespace-idle-seconds 3600] [--header-timeout 10]
     conductor-mock check FILE [FILE ...]
     conductor-mock control [--url URL] ACTION ...   (the control API of a running mock: see docs/control.md)
     conductor-mock verify --base-url URL [--identities FILE | --key-id ID --key-secret S] [...]   (mockserver.contract)
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import socket
 import sys
 from pathlib import Path
@@ -46,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                             "is refused with 429 (default: 1000)")
     serve.add_argument("--namespace-idle-seconds", type=float, default=3600.0, metavar="S",
                        help="drop a namespace unused for S seconds (default: 3600)")
+    serve.add_argument("--header-timeout", type=_seconds, default=HEADER_TIMEOUT_S, metavar="SECONDS",
+                       help="close a connection whose request head (request line and headers) is not complete "
+                            f"SECONDS after it opened or after the request began, answering 408 (default: "
+                            f"{HEADER_TIMEOUT_S:g})")
     add_serve_options(serve)
     check = commands.add_parser("check", help="validate scenario files without starting a server")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -68,6 +73,16 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected 1 or more, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
     return value
 
 
@@ -149,29 +164,40 @@ def serve(args: argparse.Namespace) -> int:
     print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
     settle_after_load()
     uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug", **server_stack(), **SERVER_LIMITS)
+                access_log=args.log_level == "debug", **server_stack(args.header_timeout), **SERVER_LIMITS)
     return 0
 
 
-# What uvicorn offers against slow or greedy clients (it has no header read timeout; README "Security and limits"):
-# an idle keep-alive connection is closed after 5 s, a request head over 16 KiB is refused (h11), at most 1000
-# connections and calls at once (more answer 503), and a stop waits 5 s for calls in flight.
+# Limits against slow or greedy clients (README "Security and limits"). uvicorn's httptools protocol has no header
+# read timeout and no head size limit, so `serve` runs mockserver.web.serving's: a request head must be complete
+# HEADER_TIMEOUT_S seconds after the connection opened or the request began (`--header-timeout`), else 408, and
+# hold at most MAX_HEAD_BYTES, else 431; either way the connection closes. uvicorn's own: an idle keep-alive
+# connection is closed after 5 s, at most 1000 connections and calls at once (more answer 503), and a stop waits
+# 5 s for calls in flight (h11_max_incomplete_event_size is the same head cap, should h11 ever run).
+HEADER_TIMEOUT_S: Final = 10.0
+MAX_HEAD_BYTES: Final = 16 * 1024
 SERVER_LIMITS: Final[dict[str, Any]] = {
-    "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": 1000,
+    "timeout_keep_alive": 5, "h11_max_incomplete_event_size": MAX_HEAD_BYTES, "limit_concurrency": 1000,
     "timeout_graceful_shutdown": 5,
 }
 
 
-def server_stack() -> dict[str, Any]:
+def server_stack(header_timeout: float | None = None) -> dict[str, Any]:
     """uvicorn's event loop and HTTP parser, chosen here only (bench/ceiling.py runs the same): uvloop and httptools,
     default dependencies, about twice the requests per second of asyncio + h11 (bench/RESULTS.md); asyncio and h11
-    where they cannot be imported (uvloop has no Windows build)."""
+    where they cannot be imported (uvloop has no Windows build). With `header_timeout`, httptools runs as
+    `web/serving.py`'s guarded protocol (a header read timeout and a head size cap, `MAX_HEAD_BYTES`)."""
     import importlib.util
 
     def have(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
 
-    return {"loop": "uvloop" if have("uvloop") else "asyncio", "http": "httptools" if have("httptools") else "h11"}
+    http: Any = "httptools" if have("httptools") else "h11"
+    if http == "httptools" and header_timeout is not None:
+        from mockserver.web.serving import guarded_protocol
+
+        http = guarded_protocol(header_timeout, MAX_HEAD_BYTES)
+    return {"loop": "uvloop" if have("uvloop") else "asyncio", "http": http}
 
 
 def check(args: argparse.Namespace) -> int:

@@ -23,6 +23,9 @@ class Entropy(Protocol):
 
 
 SECRET_BYTES: Final = 32
+# tokens whose claims are remembered once verified (a client keeps one token for many calls); past that the
+# memory starts afresh: small, so that a client taking a new token per call does not grow the process for long
+VERIFIED_TOKENS: Final = 1_024
 RESTARTED: Final = ("Invalid token: it was not signed by this server's current secret (a restart, a scenario load "
                     "or a merge that changes identities issues a new one): get a new token from POST /api/token")
 BEARER: Final = ("Invalid token: send the token itself in X-Authorization, without 'Bearer ' (Orkes reads the "
@@ -225,7 +228,7 @@ class TokenService:
             subject, expires = str(claims["sub"]), int(claims["expMs"])
         except (ValueError, KeyError, TypeError):
             raise InvalidToken("Invalid token: unreadable claims") from None
-        if len(self._verified) >= 10_000:
+        if len(self._verified) >= VERIFIED_TOKENS:
             self._verified.clear()
         self._verified[token] = (subject, expires)
         return subject, expires

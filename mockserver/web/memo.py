@@ -44,6 +44,12 @@ class ByteMemo(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def peek(self, key: Hashable) -> tuple[K, V] | None:
+        """The (source, value) kept under `key`, whatever its source (to build the next value from), or None."""
+        with self._lock:
+            hit = self._entries.get(key)
+        return None if hit is None else (hit[0], hit[1])
+
     def get(self, key: Hashable, source: K, make: Callable[[K], V]) -> V:
         """`make(source)`, kept under `key` while `source` is the object stored there."""
         with self._lock:

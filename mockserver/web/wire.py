@@ -39,9 +39,9 @@ def _dict_cost(value: Mapping[str, Any]) -> int:
     return DICT_FACTOR * len(_encode(value))
 
 
-def _log_cost(value: Mapping[str, Any]) -> int:
-    """A log entry's memory, estimated without encoding it: a fixed part and its text."""
-    return 512 + DICT_FACTOR * len(str(value.get("actedBy", "")))
+def _logs_cost(value: tuple[dict[str, Any], ...]) -> int:
+    """A task's log entries' memory, estimated without encoding them: a fixed part and the text of each."""
+    return sum(512 + DICT_FACTOR * len(str(entry.get("actedBy", ""))) for entry in value)
 
 
 DICT_FACTOR: Final = 4
@@ -53,7 +53,7 @@ _TASKS: ByteMemo[HumanTask, tuple[dict[str, Any], bytes]] = ByteMemo(
     MEMO_BYTES * 5 // 8, lambda kept: (DICT_FACTOR + 1) * len(kept[1]))  # the dict and its JSON
 _ENTRY_JSON: ByteMemo[HumanTask, bytes] = ByteMemo(MEMO_BYTES // 4, len)
 _DEFINITIONS: ByteMemo[HumanTaskDef, dict[str, Any]] = ByteMemo(MEMO_BYTES // 16, _dict_cost)
-_LOGS: ByteMemo[ActionLog, dict[str, Any]] = ByteMemo(MEMO_BYTES // 16, _log_cost)
+_LOGS: ByteMemo[tuple[ActionLog, ...], tuple[dict[str, Any], ...]] = ByteMemo(MEMO_BYTES // 16, _logs_cost)
 
 
 def user(value: TaskUser) -> dict[str, Any]:
@@ -65,9 +65,11 @@ def parse_user(data: Mapping[str, Any]) -> TaskUser:
     return TaskUser(str(data["user"]), UserType(data.get("userType") or UserType.EXTERNAL_USER))
 
 
-def definition(value: HumanTaskDef, template: Template | None = None) -> dict[str, Any]:
+def definition(value: HumanTaskDef, template: Template | None = None, *, task_id: str | None = None) -> dict[str, Any]:
+    """`task_id`: kept under the task's id (one entry per task, so a replaced task's old definition is let go),
+    else under the definition's identity."""
     if template is None:
-        return _DEFINITIONS.get(id(value), value, _definition)
+        return _DEFINITIONS.get(id(value) if task_id is None else task_id, value, _definition)
     return _definition(value, template)
 
 
@@ -89,8 +91,18 @@ def _definition(value: HumanTaskDef, template: Template | None = None) -> dict[s
     return out
 
 
-def _log(entry: ActionLog) -> dict[str, Any]:
-    return _LOGS.get(entry.id, entry, _dump_log)
+def _logs(task: HumanTask) -> list[dict[str, Any]]:
+    """The task's log entries, kept per task (its current log only: an entry the bounded log dropped is let go),
+    each rebuilt only when new: the entries the previous version of the log shares are reused."""
+    key = task.task_id
+    return list(_LOGS.get(key, task.action_logs, lambda logs: _dump_logs(logs, _LOGS.peek(key))))
+
+
+def _dump_logs(logs: tuple[ActionLog, ...],
+               previous: tuple[tuple[ActionLog, ...], tuple[dict[str, Any], ...]] | None) -> tuple[dict[str, Any], ...]:
+    # by identity: both tuples are alive here, so an equal id() is the very same (immutable) entry
+    known = {id(entry): dumped for entry, dumped in zip(*previous, strict=True)} if previous else {}
+    return tuple(known.get(id(entry)) or _dump_log(entry) for entry in logs)
 
 
 def _dump_log(entry: ActionLog) -> dict[str, Any]:
@@ -111,7 +123,7 @@ def process_context(task: HumanTask) -> dict[str, Any]:
     out["skippedAssigneeIndexes"] = list(task.skipped_assignee_indexes)
     out["assignmentsCompleted"] = task.assignments_completed
     out["humanTaskTriggerLog"] = list(task.trigger_log)
-    out["humanTaskActionLogs"] = [_log(e) for e in task.action_logs]
+    out["humanTaskActionLogs"] = _logs(task)
     return out
 
 
@@ -138,11 +150,11 @@ def _dump_task(task: HumanTask, template: Template | None = None) -> dict[str, A
         out["assignee"] = user(task.assignee)
     if task.claimant is not None:
         out["claimant"] = user(task.claimant)
-    out["humanTaskDef"] = definition(task.definition, template)
+    out["humanTaskDef"] = definition(task.definition, template, task_id=task.task_id)
     task_input = dict(task.input)
     if task.created_by:
         task_input["_createdBy"] = task.created_by
-    task_input["__humanTaskDefinition"] = definition(task.definition)
+    task_input["__humanTaskDefinition"] = definition(task.definition, task_id=task.task_id)
     task_input["__humanTaskProcessContext"] = process_context(task)
     out["input"] = task_input
     out["output"] = task.output

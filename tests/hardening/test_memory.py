@@ -1,5 +1,7 @@
-"""Memory bounds (issue 15): the encoded-answer memos are bounded in bytes and keep one entry per task, a task's
-action log keeps its first entry and its last MAX_ACTION_LOGS, and a client gone mid-body is dropped quietly."""
+"""Memory bounds (issue 15): the encoded-answer memos are bounded in bytes and keep one entry per task (its JSON,
+its definition, its current log entries: nothing a rewrite or the bounded log let go), a task's action log keeps
+its first entry and its last MAX_ACTION_LOGS, the verified-token memory is small, and a client gone mid-body is
+dropped quietly."""
 
 from __future__ import annotations
 
@@ -13,16 +15,21 @@ from starlette.types import Message
 
 from mockserver.control.journal import action_of
 from mockserver.domain import (
+    ApiKey,
     Assignment,
+    AuthSettings,
     Directory,
     HumanTask,
     HumanTaskDef,
+    ManualClock,
     Principal,
     PrincipalKind,
     SequentialIds,
     TaskUser,
+    TokenService,
     UserType,
 )
+from mockserver.domain.identity import VERIFIED_TOKENS
 from mockserver.domain.lifecycle import new_task, transitions
 from mockserver.domain.lifecycle.logs import MAX_ACTION_LOGS
 from mockserver.web import wire
@@ -100,6 +107,54 @@ def test_a_claim_release_loop_keeps_the_first_log_and_the_last_ones() -> None:
     assert task.action_logs[0] is first
     assert [e.action.value for e in task.action_logs[-2:]] == ["RELEASE", "ASSIGNMENT"]
     assert task.action_logs[-1].state_start == 299
+
+
+def claim_release_loop(task: HumanTask, rounds: int, ids: SequentialIds) -> HumanTask:
+    for n in range(rounds):
+        claimed = transitions.claim_for_user(task, OWNER, "ann", override=False, directory=Directory((OWNER,)),
+                                             now=n, ids=ids)
+        task = transitions.release(claimed, OWNER, now=n, ids=ids)
+        wire.task_json(claimed)
+        wire.task_json(task)
+    return task
+
+
+def test_the_log_memo_holds_a_tasks_current_log_only() -> None:
+    """It kept every entry it ever encoded until its budget filled (7,000 dead entries in a soak): now one entry
+    per task, the task's current log, so what the bounded log drops is let go."""
+    task, ids = replace(large_task(), task_id="log-loop-1", input={}), SequentialIds(500)
+    task = claim_release_loop(task, 20, ids)
+    entries, used = len(wire._LOGS), wire._LOGS.bytes
+    task = claim_release_loop(task, 300, ids)
+    assert len(task.action_logs) == MAX_ACTION_LOGS + 1
+    assert len(wire._LOGS) == entries
+    kept = wire._LOGS.peek(task.task_id)
+    assert kept is not None and kept[0] is task.action_logs
+    assert [e["id"] for e in kept[1]] == [e.id for e in task.action_logs]
+    assert wire._LOGS.bytes - used < (MAX_ACTION_LOGS + 1) * 600  # one task's log at most, not 600 entries more
+    fresh = wire._dump_task(task)  # what a rebuild without the memo answers
+    assert wire.dump_task(task)["input"]["__humanTaskProcessContext"] == fresh["input"]["__humanTaskProcessContext"]
+
+
+def test_the_definition_memo_keeps_one_entry_per_task() -> None:
+    task = replace(large_task(), task_id="def-swap-1", input={})
+    wire.task_json(task)
+    entries = len(wire._DEFINITIONS)
+    for n in range(50):  # a merge replacing the task, with a definition object of its own each time
+        task = replace(task, definition=HumanTaskDef(assignments=(Assignment(ANN, n + 1),)))
+        assert b'"slaMinutes":%d' % (n + 1) in wire.task_json(task)
+    assert len(wire._DEFINITIONS) == entries
+
+
+def test_the_verified_token_memory_stays_small() -> None:
+    tokens = TokenService(Directory((OWNER,), keys=[ApiKey("k", "s", OWNER.id)]), AuthSettings(required=True),
+                          ManualClock(0))
+    first = tokens.issue("k", "s")
+    for _ in range(3 * VERIFIED_TOKENS):
+        assert tokens.authenticate(tokens.issue("k", "s")) == OWNER
+        assert len(tokens._verified) <= VERIFIED_TOKENS
+    assert tokens.authenticate(first) == OWNER  # forgotten, verified again
+    assert VERIFIED_TOKENS == 1_024
 
 
 # -- a client gone mid-body -----------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""Limits on the request head for uvicorn's httptools protocol, which has none: a slowloris client holds a
+connection forever, and a head of any size is buffered whole (httptools' llhttp has no header size limit).
+
+`guarded_protocol(timeout_s, head_cap)` is uvicorn's `HttpToolsProtocol` (the one `serve` runs: httptools
+is a dependency) with
+
+* a header read timeout: one timer per request head, armed when a connection opens and when the first byte of a
+  request arrives, cancelled when the head is complete. When it fires while a head is under way the client gets
+  `408 Request Timeout` and the connection closes; a connection that sent nothing is closed without an answer;
+  an answer to an earlier request on the same connection (pipelining) is finished first, then it closes;
+* a head size cap: each read after which a head is still incomplete is counted whole (once per read, not per
+  byte), and past `max_head_bytes` the client gets `431 Request Header Fields Too Large` and the connection
+  closes. A head that completes within the read it began in is not measured (it is parsed already; a read holds
+  at most 256 KiB); a read that also carried a pipelined request's body counts that body too.
+
+Pass the class as `uvicorn.Config(http=...)`; `serve --header-timeout` sets the seconds (defaults in
+`mockserver.cli`). The body is not timed: once its head is complete a request is the app's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's HttpToolsProtocol with a header read timeout and a head size cap. Both are class attributes:
+    uvicorn builds one protocol per connection from the class alone, so `guarded_protocol` subclasses."""
+
+    header_timeout: float
+    max_head_bytes: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._head_bytes: int | None = None  # bytes of the head under way, None when no head is
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._head_bytes is not None:  # a head is still incomplete after this read
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self._refuse(431, b"Request header fields too large.")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        if self._header_timer is None:  # not on a new connection: its timer counts from the connect
+            self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._head_bytes = None
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def _arm_header_timer(self) -> None:
+        self._header_timer = self.loop.call_later(self.header_timeout, self._header_timed_out)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timed_out(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False  # finish the answer in progress, then close
+        elif self._head_bytes is not None:
+            self._refuse(408, b"Request header read timeout.")
+        else:
+            self.transport.close()
+
+    def _refuse(self, status: int, message: bytes) -> None:
+        """Answer `status` with a plain-text `message` and close (nothing else is being answered: the head of
+        the request under way is incomplete, and an earlier answer would already be finished)."""
+        self._head_bytes = None
+        self._cancel_header_timer()
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # pipelined behind an answer in progress: no room for ours
+            return
+        lines = [STATUS_LINE[status]]
+        lines.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
+        lines.append(b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+                     % len(message))
+        lines.append(message)
+        self.transport.write(b"".join(lines))
+        self.transport.close()
+
+
+def guarded_protocol(timeout_s: float, head_cap: int) -> type[GuardedProtocol]:
+    """The protocol class to give uvicorn (`http=`): a request head must be complete within `timeout_s` seconds
+    of the connect (or of its first byte, on a kept-alive connection) and hold at most `head_cap` bytes."""
+    if not (timeout_s > 0 and math.isfinite(timeout_s)):
+        raise ValueError(f"the header timeout must be a positive number of seconds, got {timeout_s}")
+    if head_cap < 1:
+        raise ValueError(f"the head size cap must be 1 byte or more, got {head_cap}")
+
+    class Protocol(GuardedProtocol):
+        header_timeout = timeout_s
+        max_head_bytes = head_cap
+
+    return Protocol
