@@ -22,7 +22,9 @@ import functools
 import gc
 import hashlib
 import hmac
+import json
 import logging
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -35,6 +37,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from mockserver import generate, resources
 from mockserver.control.api import control_surface, with_faults
@@ -186,6 +189,9 @@ def _clock_loop(namespaces: Namespaces, interval_s: float, store: SharedLog | No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if store is not None:
+            await store.open()
+        await namespaces.start()
         task = asyncio.create_task(tick())
         try:
             yield
@@ -319,3 +325,42 @@ def store_config(id_seed: int, token_secret: str | None) -> dict[str, Any]:
     """What every process of one shared store must agree on (checked at start-up)."""
     fixed = hashlib.sha256(token_secret.encode()).hexdigest()[:16] if token_secret is not None else None
     return {"seed": id_seed, "tokenSecret": fixed}
+
+
+# -- `serve`: the app of the command line's settings (in each worker process too) ---------------------------------
+
+SERVE_ENV = "CONDUCTOR_MOCK_SERVE"  # the settings of `serve --workers N`, for the worker processes
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What `conductor-mock serve` builds its app from: passed to worker processes as JSON in `SERVE_ENV`."""
+
+    scenario: str
+    seed: int = 0
+    journal_size: int = DEFAULT_CAPACITY
+    control_token: str | None = None
+    token_secret: str | None = None
+    max_namespaces: int = DEFAULT_MAX
+    namespace_idle_seconds: float = DEFAULT_IDLE_S
+    store: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeSettings:
+        return cls(**json.loads(text))
+
+    def app(self) -> Starlette:
+        limits = NamespaceSettings(idle_s=self.namespace_idle_seconds, max_count=self.max_namespaces)
+        return build_app(Path(self.scenario), id_seed=self.seed, journal_size=self.journal_size,
+                         control_token=self.control_token, token_secret=self.token_secret, namespaces=limits,
+                         store=StoreUrl.parse(self.store) if self.store else None)
+
+
+def served_app() -> ASGIApp:
+    """The app of one worker process of `serve --workers N` (uvicorn's factory)."""
+    from mockserver.control.drop import DropConnections
+
+    return DropConnections(ServeSettings.from_json(os.environ[SERVE_ENV]).app())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import hmac
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,7 +81,8 @@ ControlHandler = Callable[[ControlCall], Awaitable[Response]]
 async def health(call: ControlCall) -> Response:
     await call.plane.ready()
     world = call.plane.world
-    return JSONResponse({"status": "ok", "scenario": world.name, "tasks": len(world.tasks)})
+    return JSONResponse({"status": "ok", "scenario": world.name, "tasks": len(world.tasks),
+                         "store": call.plane.store_name, "process": os.getpid()})
 
 
 async def version(call: ControlCall) -> Response:

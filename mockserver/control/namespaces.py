@@ -114,6 +114,9 @@ class Namespaces:
 
     # -- what the control API and the clock loop await (a shared store's registry does these in Redis) ----------
 
+    async def start(self) -> None:
+        """At the server's start (a shared store's registry makes the default namespace there)."""
+
     async def list_all(self) -> list[dict[str, Any]]:
         return self.listing()
 

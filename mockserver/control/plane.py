@@ -134,6 +134,7 @@ class ControlPlane:
     # async methods so that each change goes through its log and is applied, by `execute`, in every process.
 
     shared = False  # True for a plane whose changes go through a shared log
+    store_name = "memory"  # where its world lives (the shared store's URL, without its password)
 
     async def ready(self) -> None:
         """Make the world current before a call reads it (a shared backend catches up with its log)."""

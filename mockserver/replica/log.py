@@ -97,6 +97,9 @@ return 1
 """
 
 
+_SCRIPTS = {"sync": _SYNC, "append": _APPEND, "drop": _DROP, "lease": _LEASE}
+
+
 @dataclass(frozen=True, slots=True)
 class StoreUrl:
     """`redis://[:password@]HOST:PORT/DB[?prefix=P]` (or `rediss://`, `unix://`): where the shared log lives.
@@ -169,15 +172,15 @@ def unavailable(store: StoreUrl, error: BaseException) -> Refused:
 
 
 class SharedLog:
-    """The Redis side of every namespace. One client per event loop (made on first use): an app may be run by
-    more than one loop over its life (a test client per test)."""
+    """The Redis side of every namespace. Its client is opened by the app's lifespan on the server's loop
+    (`open`, `close`); a call from another event loop (a test driving the app on a loop of its own) gets a client
+    of its own for that call, so no connection outlives the loop it was made on."""
 
     def __init__(self, store: StoreUrl, *, timeout_s: float = TIMEOUT_S) -> None:
         self.store = store
         self._timeout_s = timeout_s
         self._client: aioredis.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._scripts: dict[str, Any] = {}
 
     def key(self, *parts: str) -> str:
         return ":".join((self.store.prefix, *parts))
@@ -185,30 +188,36 @@ class SharedLog:
     def _ns_keys(self, name: str) -> list[str]:
         return [self.key("ns", name, "meta"), self.key("ns", name, "log")]
 
-    def _redis(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = aioredis.Redis.from_url(self.store.url, socket_timeout=self._timeout_s,
-                                                   socket_connect_timeout=self._timeout_s, decode_responses=True)
-            self._loop = loop
-            self._scripts = {name: self._client.register_script(text) for name, text in
-                             (("sync", _SYNC), ("append", _APPEND), ("drop", _DROP), ("lease", _LEASE))}
-        return self._client
+    def _new_client(self) -> aioredis.Redis:
+        return aioredis.Redis.from_url(self.store.url, socket_timeout=self._timeout_s,
+                                       socket_connect_timeout=self._timeout_s, decode_responses=True)
+
+    async def open(self) -> None:
+        await self.close()
+        self._client, self._loop = self._new_client(), asyncio.get_running_loop()
 
     async def close(self) -> None:
-        if self._client is not None and self._loop is asyncio.get_running_loop():
-            await self._client.aclose()
-        self._client = None
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()
 
     async def _call(self, work: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         try:
-            return await work(self._redis())
+            if self._client is not None and self._loop is asyncio.get_running_loop():
+                return await work(self._client)
+            client = self._new_client()
+            try:
+                return await work(client)
+            finally:
+                await client.aclose()
         except (RedisError, OSError) as error:
             raise unavailable(self.store, error) from error
 
     async def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        text = _SCRIPTS[name]
+
         async def run(client: aioredis.Redis) -> Any:
-            return await self._scripts[name](keys=keys, args=args, client=client)
+            return await client.register_script(text)(keys=keys, args=args, client=client)
         return await self._call(run)
 
     # -- the log ------------------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ class ReplicatedPlane(ControlPlane):
                  origin: str, max_count: int, placeholder: Callable[[], World]) -> None:
         super().__init__(MockState(placeholder), spec, settings)
         self.name, self._log, self.wall = name, log, wall
+        self.store_name = log.store.shown()
         self._start = json.dumps(start)
         self._build, self._origin, self._max_count = build, origin, max_count
         self._inc, self._seq, self._last_id = "", 0, ""

@@ -47,7 +47,11 @@ class SharedNamespaces(Namespaces):
         assert isinstance(plane, ReplicatedPlane)
         return plane
 
+    async def start(self) -> None:
+        await self._replica(DEFAULT).ready()
+
     async def list_all(self) -> list[dict[str, Any]]:
+        await self._replica(DEFAULT).ready()  # made at start (unless the app runs without its lifespan)
         now, rows = self._wall_ms(), []
         for name, created, used in await self._log.namespaces():
             plane = self._replica(name)
