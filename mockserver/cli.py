@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import errno
 import math
+import os
 import socket
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from mockserver import __version__, resources
 from mockserver.control import commands as control
 from mockserver.control.commands import add_control_command, add_serve_options, control_token, describe_control
 from mockserver.domain import Seed
+from mockserver.replica.log import StoreProblem, StoreUrl, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="close a connection whose request head (request line and headers) is not complete "
                             f"SECONDS after it opened or after the request began, answering 408 (default: "
                             f"{HEADER_TIMEOUT_S:g})")
+    serve.add_argument("--store", default="memory", metavar="memory|redis://HOST:PORT/DB",
+                       help="where the worlds live: in this process (memory, the default), or in Redis, shared by "
+                            "every process and host started with the same --store, and kept across restarts "
+                            "(add ?prefix=P to keep several mocks apart in one database)")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="server processes on the one port (default: 1); more than 1 needs --store redis://...")
     add_serve_options(serve)
     check = commands.add_parser("check", help="validate scenario files without starting a server")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -128,12 +136,16 @@ def describe(seed: Seed) -> list[str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockserver.app import NamespaceSettings, control_settings, create_app, prepare
+    from mockserver.app import SERVE_ENV, NamespaceSettings, ServeSettings, control_settings, create_app, prepare
     from mockserver.control.drop import DropConnections
     from mockserver.scenarios import ScenarioError
     from mockserver.web.collector import settle_after_load
 
     path = args.scenario or resources.default_scenario()
+    store, problem = _store(args)
+    if problem is not None:
+        print(f"conductor-mock: {problem}", file=sys.stderr)
+        return 2
     try:
         loaded = prepare(path, id_seed=args.seed, generate_tasks=args.generate_tasks, secret=args.token_secret)
     except ScenarioError as error:
@@ -147,11 +159,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"conductor-mock: {problem}", file=sys.stderr)
         return 2
     token, origin = control_token(args.host, args.control_token)
-    app = create_app(loaded.build, spec=resources.openapi_document(),
-                     control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size, token=token,
-                                              token_secret=args.token_secret),
-                     build_in=loaded.build_in, namespaces=NamespaceSettings(idle_s=args.namespace_idle_seconds,
-                                                                            max_count=args.max_namespaces))
+    settings = ServeSettings(scenario=str(path), seed=args.seed, journal_size=args.journal_size, control_token=token,
+                             token_secret=args.token_secret, max_namespaces=args.max_namespaces,
+                             namespace_idle_seconds=args.namespace_idle_seconds, store=args.store if store else None)
     print(f"conductor-mock {__version__}")
     for line in describe(loaded.scenario.seed):
         print(line)
@@ -161,11 +171,57 @@ def serve(args: argparse.Namespace) -> int:
           f"{args.port}/api)")
     print(f"namespaces: http://{args.host}:{args.port}/ns/NAME/api   (up to {args.max_namespaces}, dropped after "
           f"{args.namespace_idle_seconds:g} s idle)")
-    print("\n".join(describe_control(args.host, args.port, token, origin)), flush=True)
-    settle_after_load()
-    uvicorn.run(DropConnections(app), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug", **server_stack(args.header_timeout), **SERVER_LIMITS)
+    print("\n".join(describe_control(args.host, args.port, token, origin)))
+    if store is not None:
+        print(f"store: {store.shown()} (shared by every process and host started with it; {args.workers} "
+              f"worker{'s' if args.workers > 1 else ''} here)")
+    sys.stdout.flush()
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
+                               "access_log": args.log_level == "debug", **server_stack(args.header_timeout),
+                               **SERVER_LIMITS}
+    if args.workers > 1:  # each worker process builds the app (and its protocol) from settings in its environment
+        from mockserver.web.serving import LIMITS_ENV
+
+        os.environ[SERVE_ENV] = settings.to_json()
+        os.environ[LIMITS_ENV] = f"{args.header_timeout}:{MAX_HEAD_BYTES}"
+        if options["http"] != "h11":
+            options["http"] = "mockserver.web.serving:WorkerProtocol"
+        uvicorn.run("mockserver.app:served_app", factory=True, workers=args.workers, **options)
+    else:
+        if store is None:  # the scenario parsed above, as it is
+            app = create_app(loaded.build, spec=resources.openapi_document(),
+                             control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size,
+                                                      token=token, token_secret=args.token_secret),
+                             build_in=loaded.build_in,
+                             namespaces=NamespaceSettings(idle_s=args.namespace_idle_seconds,
+                                                          max_count=args.max_namespaces))
+        else:
+            app = settings.app()
+        settle_after_load()
+        uvicorn.run(DropConnections(app), **options)
     return 0
+
+
+def _store(args: argparse.Namespace) -> tuple[StoreUrl | None, str | None]:
+    """The shared store `--store` names (None for memory), or what is wrong with the options."""
+    if args.store == "memory":
+        if args.workers > 1:
+            return None, ("--workers N needs a shared store: add --store redis://HOST:PORT/DB (with --store memory "
+                          "each worker would hold a world of its own)")
+        return None, None
+    try:
+        store = StoreUrl.parse(args.store)
+    except ValueError as error:
+        return None, f"bad --store: {error}"
+    if args.generate_tasks:
+        return None, "--generate-tasks works with --store memory only"
+    from mockserver.app import store_config
+
+    try:
+        open_store(store, config=store_config(args.seed, args.token_secret))
+    except StoreProblem as error:
+        return None, str(error)
+    return store, None
 
 
 # Limits against slow or greedy clients (README "Security and limits"). uvicorn's httptools protocol has no header

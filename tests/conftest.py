@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 from mockserver import resources
 from mockserver.app import build_app
 from mockserver.domain import HumanTask, World
+from mockserver.replica.log import StoreUrl
+from tests.redis_support import RedisServer, running_redis
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HTTP_WORLD = FIXTURES / "http_world.yaml"
@@ -69,9 +71,36 @@ def spec() -> dict[str, Any]:
     return resources.openapi_document()
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real Redis server per test process (each pytest-xdist worker has its own)."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
 @pytest.fixture
-def app(spec: dict[str, Any]) -> Starlette:
-    return build_app(HTTP_WORLD, spec=spec)
+def store_url(redis_server: RedisServer) -> Iterator[StoreUrl]:
+    """A shared store of its own for one test: emptied after it."""
+    yield redis_server.store()
+    with redis_server.client() as client:
+        client.flushdb()
+
+
+BACKENDS = ("memory", "redis")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> StoreUrl | None:
+    """Each test that takes the app runs on both backends: in memory, and on a shared store in a real Redis."""
+    if request.param == "memory":
+        return None
+    store: StoreUrl = request.getfixturevalue("store_url")
+    return store
+
+
+@pytest.fixture
+def app(spec: dict[str, Any], backend: StoreUrl | None) -> Starlette:
+    return build_app(HTTP_WORLD, spec=spec, store=backend)
 
 
 @pytest.fixture

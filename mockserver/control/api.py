@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from mockserver.control.plane import REQUEST_ID, ControlPlane, ExportTooDeep
 from mockserver.control.timeparse import parse_duration_ms, parse_instant_ms
 from mockserver.scenarios import MAX_SCENARIO_BYTES
 from mockserver.web.errors import Refused, error_response
-from mockserver.web.routing import Parse, Run, Surface, namespace_of
+from mockserver.web.routing import SYNCED, Parse, Run, Surface, namespace_of
 from mockserver.web.spec import HTTP_METHODS, Operation, compile_operations, strict_json
 
 DOCUMENT = "control-openapi.yaml"
@@ -78,8 +79,10 @@ ControlHandler = Callable[[ControlCall], Awaitable[Response]]
 # -- status -----------------------------------------------------------------------------------------------------
 
 async def health(call: ControlCall) -> Response:
+    await call.plane.ready()
     world = call.plane.world
-    return JSONResponse({"status": "ok", "scenario": world.name, "tasks": len(world.tasks)})
+    return JSONResponse({"status": "ok", "scenario": world.name, "tasks": len(world.tasks),
+                         "store": call.plane.store_name, "process": os.getpid()})
 
 
 async def version(call: ControlCall) -> Response:
@@ -94,13 +97,14 @@ async def openapi(call: ControlCall) -> Response:
 # -- the world ----------------------------------------------------------------------------------------------------
 
 async def reset(call: ControlCall) -> Response:
-    return JSONResponse(call.plane.reset())
+    return JSONResponse(await call.plane.change("reset", {}))
 
 
 async def export(call: ControlCall) -> Response:
     """The world's document is taken on the loop (a consistent snapshot, quick); writing it out and checking that
     it loads back run in a worker thread, so the mock keeps answering meanwhile."""
     fmt, plane = call.query["format"], call.plane
+    await plane.ready()
     document = plane.export_document()
     try:
         text, problems = await to_thread.run_sync(
@@ -113,14 +117,12 @@ async def export(call: ControlCall) -> Response:
 async def load(call: ControlCall) -> Response:
     """Parsing and building the world run in a worker thread; only the swap runs on the loop."""
     source, text = await _scenario(call)
-    prepared = await to_thread.run_sync(call.plane.prepare_load, source, text)
-    return JSONResponse(call.plane.commit_load(prepared))
+    return JSONResponse(await call.plane.load_text(source, text))
 
 
 async def merge(call: ControlCall) -> Response:
     source, text = await _scenario(call)
-    parsed = await to_thread.run_sync(call.plane.prepare_merge, source, text)
-    return JSONResponse(call.plane.commit_merge(parsed, source, text))
+    return JSONResponse(await call.plane.merge_text(source, text))
 
 
 async def _scenario(call: ControlCall) -> tuple[Path, str]:
@@ -159,6 +161,7 @@ async def _capped_body(request: Request) -> bytes:
 # -- journal ------------------------------------------------------------------------------------------------------
 
 async def journal(call: ControlCall) -> Response:
+    await call.plane.ready()
     entries_of, query = call.plane.journal, call.query
     entries = entries_of.entries(task_id=query.get("taskId"), since=query["since"], limit=query["limit"])
     return JSONResponse({"entries": [e.to_json() for e in entries], "capacity": entries_of.capacity,
@@ -166,13 +169,14 @@ async def journal(call: ControlCall) -> Response:
 
 
 async def clear_journal(call: ControlCall) -> Response:
-    cleared = call.plane.journal.clear()
+    cleared = await call.plane.change("clearJournal", {})
     return JSONResponse({"cleared": cleared, "lastSeq": call.plane.journal.last_seq})
 
 
 # -- clock --------------------------------------------------------------------------------------------------------
 
 async def clock(call: ControlCall) -> Response:
+    await call.plane.ready()
     return JSONResponse(call.plane.clock())
 
 
@@ -191,7 +195,8 @@ async def move_clock(call: ControlCall) -> Response:
         raise Refused(400, str(error), validation_errors=[{"path": f"body.{key}", "message": str(error),
                                                            "invalidValue": value}]) from None
     # `ClockBackwards` and `ClockNotManual` from the world are answered by the error table (409)
-    return JSONResponse(call.plane.set_clock(ms) if key == "set" else call.plane.advance_clock(ms))
+    change = ("setClock", {"nowMs": ms}) if key == "set" else ("advanceClock", {"ms": ms})
+    return JSONResponse(await call.plane.change(*change))
 
 
 def _clock_target(key: str, value: Any) -> int:
@@ -212,6 +217,7 @@ def _clock_target(key: str, value: Any) -> int:
 # -- faults -------------------------------------------------------------------------------------------------------
 
 async def faults(call: ControlCall) -> Response:
+    await call.plane.ready()
     return JSONResponse({"faults": [f.to_json() for f in call.plane.faults.all()]})
 
 
@@ -224,15 +230,17 @@ async def add_fault(call: ControlCall) -> Response:
         raise Refused(400, f"Invalid fault: {first.message}", validation_errors=[
             {"path": ".".join(map(str, p.path)) or "body", "message": p.message, "hint": p.hint}
             for p in invalid.problems]) from None
-    fault = call.plane.faults.add(rule)
-    return JSONResponse(fault.to_json(), status_code=201, headers={"Location": f"/_mock/faults/{fault.id}"})
+    del rule  # valid: the change parses it again where it is applied (in every process, on a shared backend)
+    fault = await call.plane.change("addFault", {"rule": body})
+    return JSONResponse(fault, status_code=201, headers={"Location": f"/_mock/faults/{fault['id']}"})
 
 
 async def clear_faults(call: ControlCall) -> Response:
-    return JSONResponse({"cleared": call.plane.faults.clear()})
+    return JSONResponse({"cleared": await call.plane.change("clearFaults", {})})
 
 
 async def fault(call: ControlCall) -> Response:
+    await call.plane.ready()
     found = call.plane.faults.get(call.path["faultId"])
     if found is None:
         raise _no_fault(call.plane.faults, call.path["faultId"])
@@ -240,10 +248,10 @@ async def fault(call: ControlCall) -> Response:
 
 
 async def delete_fault(call: ControlCall) -> Response:
-    removed = call.plane.faults.remove(call.path["faultId"])
+    removed = await call.plane.change("deleteFault", {"id": call.path["faultId"]})
     if removed is None:
         raise _no_fault(call.plane.faults, call.path["faultId"])
-    return JSONResponse(removed.to_json())
+    return JSONResponse(removed)
 
 
 def _no_fault(book: FaultBook, fault_id: str) -> Refused:
@@ -266,13 +274,13 @@ async def _json_object(request: Request) -> dict[str, Any]:
 
 async def namespaces(call: ControlCall) -> Response:
     registry = call.namespaces
-    return JSONResponse({"namespaces": registry.listing(), "max": registry.max_count,
+    return JSONResponse({"namespaces": await registry.list_all(), "max": registry.max_count,
                          "idleSeconds": registry.idle_s})
 
 
 async def delete_namespace(call: ControlCall) -> Response:
     name = call.path["name"]
-    if not call.namespaces.drop(name):
+    if not await call.namespaces.drop_shared(name):
         raise Refused(404, f"No namespace {name!r}", namespace=name)
     return JSONResponse({"dropped": name})
 
@@ -358,7 +366,11 @@ async def with_request_id(request: Request, operation_id: str, run: Run) -> Resp
 
 async def with_faults(request: Request, operation_id: str, run: Run) -> Response:
     """The wrapper of every /api call: a request id, and the armed faults of the call's namespace."""
-    book = plane_of(request).faults
+    plane = plane_of(request)
+    if plane.shared:  # the faults armed in other processes too
+        await plane.ready()
+        request.scope[SYNCED] = True
+    book = plane.faults
 
     async def faulty() -> Response:
         return await (run() if not book else _with_faults(book, request, operation_id, run))
@@ -367,7 +379,7 @@ async def with_faults(request: Request, operation_id: str, run: Run) -> Response
 
 
 async def _with_faults(book: FaultBook, request: Request, operation_id: str, run: Run) -> Response:
-    rule = book.on_call(operation_id, request.path_params.get("taskId"))
+    rule = await plane_of(request).take_fault(operation_id, request.path_params.get("taskId"))
     if rule is None:
         return await run()
     if rule.latency_ms:

@@ -15,6 +15,7 @@ evicted or dropped.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -24,8 +25,10 @@ from typing import Any
 
 from mockserver.control.plane import ControlPlane
 from mockserver.control.timeparse import format_instant
+from mockserver.domain import ManualClock
 from mockserver.web.errors import Refused
 
+log = logging.getLogger("conductor_mock")
 DEFAULT = "default"
 DEFAULT_IDLE_S = 3600.0
 DEFAULT_MAX = 1000
@@ -108,6 +111,28 @@ class Namespaces:
         """Drop every namespace (but the default) unused for `idle_s` seconds; their names."""
         with self._lock:
             return self._evict_idle()
+
+    # -- what the control API and the clock loop await (a shared store's registry does these in Redis) ----------
+
+    async def start(self) -> None:
+        """At the server's start (a shared store's registry makes the default namespace there)."""
+
+    async def list_all(self) -> list[dict[str, Any]]:
+        return self.listing()
+
+    async def drop_shared(self, name: str) -> bool:
+        return self.drop(name)
+
+    async def tick(self) -> None:
+        """Evict the idle namespaces, and fire the due timers (SLAs, timeouts) of every world whose clock flows."""
+        self.evict_idle()
+        for name, plane in self.planes():
+            world = plane.world
+            if not isinstance(world.clock, ManualClock):  # a manual clock moves only when told to
+                try:
+                    world.fire_due()
+                except Exception:  # a bug must not stop the clock
+                    log.exception("firing due timers failed in namespace %s", name)
 
     # -- internals ------------------------------------------------------------------------------------------
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from anyio import to_thread
+
 from mockserver import resources
 from mockserver.control.export import dump, export_world
-from mockserver.control.faults import FaultBook, FaultRule, did_you_mean, operations_of
+from mockserver.control.faults import FaultBook, FaultRule, did_you_mean, operations_of, parse_rule
 from mockserver.control.journal import DEFAULT_CAPACITY, Journal
 from mockserver.control.timeparse import format_instant
 from mockserver.domain import (
@@ -127,6 +129,65 @@ class ControlPlane:
                 "templates": len(world.templates.all()), "faults": len(self.faults), "clock": self.clock(),
                 "journalSeq": self.journal.last_seq}
 
+    # -- the seam of a shared backend (mockserver/replica): changes by name ----------------------------------
+    # In memory every change is applied here at once; a shared backend's plane (`ReplicatedPlane`) overrides the
+    # async methods so that each change goes through its log and is applied, by `execute`, in every process.
+
+    shared = False  # True for a plane whose changes go through a shared log
+    store_name = "memory"  # where its world lives (the shared store's URL, without its password)
+
+    async def ready(self) -> None:
+        """Make the world current before a call reads it (a shared backend catches up with its log)."""
+
+    async def change(self, command: str, args: Mapping[str, Any]) -> Any:
+        """Apply the named change (see `execute`) and return its result."""
+        return self.execute(command, args)
+
+    async def load_text(self, source: Path, text: str) -> dict[str, Any]:
+        """`load`, with the slow half (parse, validate, build) in a worker thread."""
+        return self.commit_load(await to_thread.run_sync(self.prepare_load, source, text))
+
+    async def merge_text(self, source: Path, text: str) -> dict[str, Any]:
+        """`merge`, with the slow half (parse, validate) in a worker thread."""
+        parsed = await to_thread.run_sync(self.prepare_merge, source, text)
+        return self.commit_merge(parsed, source, text)
+
+    async def take_fault(self, operation_id: str, task_id: str | None) -> FaultRule | None:
+        """Count a call against the armed faults (`FaultBook.on_call`)."""
+        return self.faults.on_call(operation_id, task_id)
+
+    def execute(self, command: str, args: Mapping[str, Any]) -> Any:
+        """Apply one change by name: the vocabulary a shared log replays. Raises what the change raises (nothing
+        changed then)."""
+        if command == "reset":
+            return self.reset()
+        if command == "load":
+            return self.load(Path(args["source"]), args["text"])
+        if command == "merge":
+            return self.merge(Path(args["source"]), args["text"])
+        if command == "advanceClock":
+            return self.advance_clock(int(args["ms"]))
+        if command == "setClock":
+            return self.set_clock(int(args["nowMs"]))
+        if command == "addFault":
+            return self.faults.add(parse_rule(args["rule"], self.faults.operations)).to_json()
+        if command == "clearFaults":
+            return self.faults.clear()
+        if command == "deleteFault":
+            removed = self.faults.remove(args["id"])
+            return removed.to_json() if removed is not None else None
+        if command == "clearJournal":
+            return self.journal.clear()
+        if command == "takeFault":
+            return self.faults.on_call(args["operation"], args.get("taskId"))
+        raise ValueError(f"unknown control change {command!r}")
+
+    def restart(self, world: World, faults: tuple[FaultRule, ...]) -> None:
+        """Start over on `world` as a new namespace would: an empty journal, `faults` armed."""
+        self.journal = Journal(self.settings.journal_size)
+        self.state.replace(world)
+        self.faults.replace(faults)
+
     def reset(self) -> dict[str, Any]:
         """Back to the scenario the server started with (its world, clock and faults), whatever was loaded since."""
         world = self.state.reset()
@@ -187,7 +248,7 @@ class ControlPlane:
             current, scenario = self.prepare_merge(source, text)
         incoming, rules = scenario.seed, scenario.faults
         seed, merged = _merged_seed(current, incoming)
-        world = World(seed, clock=current.clock, ids=current.ids)
+        world = World(seed, clock=current.clock, ids=current.ids, token_secret=current.tokens.successor_secret())
         if _identities(seed) == _identities(current.seed):
             world.tokens = current.tokens  # same principals and keys: tokens already issued stay valid
         self.state.replace(world)

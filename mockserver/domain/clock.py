@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -24,12 +25,14 @@ class FlowingClock:
     """The wall clock's pace, from a chosen start, that can also be moved forward: time passes on its own
     (SLAs fire by themselves) and a test can still jump ahead."""
 
-    def __init__(self, start_ms: int | None = None) -> None:
-        self._offset = 0 if start_ms is None else start_ms - _wall_ms()
+    def __init__(self, start_ms: int | None = None, *, wall: Callable[[], int] | None = None) -> None:
+        """`wall`: the wall clock it follows (default: the system's; a shared log pins it while it applies)."""
+        self._wall = wall or _wall_ms
+        self._offset = 0 if start_ms is None else start_ms - self._wall()
         self._lock = threading.Lock()
 
     def now_ms(self) -> int:
-        return _wall_ms() + self._offset
+        return self._wall() + self._offset
 
     def advance(self, ms: int) -> int:
         return self.set(self.now_ms() + ms)
@@ -38,7 +41,7 @@ class FlowingClock:
         with self._lock:
             if now_ms < self.now_ms():
                 raise ValueError("a clock cannot go backwards")
-            self._offset = now_ms - _wall_ms()
+            self._offset = now_ms - self._wall()
             return now_ms
 
 

@@ -182,6 +182,11 @@ class TokenService:
         self._secret = secret if secret is not None else new_secret(entropy)
         self._verified: dict[str, tuple[str, int]] = {}
 
+    def successor_secret(self) -> bytes:
+        """The key of the next world's tokens when identities change (a merge): derived from this one, so every
+        process of a shared store derives the same; tokens of this key are not valid under it."""
+        return hmac.new(self._secret, b"conductor-mock successor", hashlib.sha256).digest()
+
     @property
     def settings(self) -> AuthSettings:
         return self._settings

@@ -6,6 +6,7 @@ touches raw text, status codes or the lifecycle.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
@@ -17,10 +18,10 @@ from mockserver.domain import HumanTask, Principal, SearchType, World
 from mockserver.domain.workflows import TaskStatus
 from mockserver.web import wire
 from mockserver.web.calls import OK, Call, Handler, PollWaiters
-from mockserver.web.routing import Parse, Surface, Wrap
+from mockserver.web.routing import SYNCED, Params, Parse, Surface, Wrap
 from mockserver.web.spec import Operation
 from mockserver.web.state import WorldSource
-from mockserver.web.workers import WORKER_HANDLERS, apply_task_result
+from mockserver.web.workers import WORKER_HANDLERS, apply_task_result, batch_poll_now
 
 
 def generate_token(call: Call) -> Response:
@@ -273,6 +274,59 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# The operations that change nothing: a shared backend answers them from its process's copy of the world (caught up
+# first) without writing to its log. Every other operation is a change, applied in every process in log order.
+READ_ONLY: frozenset[str] = frozenset({
+    "generateToken", "getTask", "search", "getAllTemplates", "getTemplateByNameAndVersion", "getTemplateByTaskId",
+    "getTagsForUserFormTemplate", "getWorkflowDef", "getExecutionStatus", "getTaskLogs", "getTaskQueueSizes",
+    "getTaskDefs", "getTaskDef", "getConductorTask", "getConductorTaskByHumanTaskId", "getTaskDisplayNames",
+    "backPopulateFullTextIndex",
+})
+POLLS = frozenset({"pollTask", "batchPoll"})  # changes only when something is queued for the caller
+POLL_STEP_S = 0.05  # how often a long poll on a shared backend looks at the log again
+
+
+def perform(world: World, principal: Principal | None, operation_id: str, path: dict[str, Any],
+            query: dict[str, Any], body: Any) -> Response:
+    """Run one call to its answer, at once: how a shared log applies a call in every process (a batch poll takes
+    what is queued now; the proposing process does the waiting)."""
+    call = Call(world, principal, path, query, body)
+    if operation_id == "batchPoll":
+        return batch_poll_now(call)
+    result = HANDLERS[operation_id](call)
+    assert isinstance(result, Response), f"{operation_id} must answer at once"
+    return result
+
+
+def queued_for(world: World, operation_id: str, path: dict[str, Any], query: dict[str, Any]) -> bool:
+    """Whether a poll (`POLLS`) would take a task now."""
+    del operation_id
+    return world.workflows.has_queued(path["taskType"], domain=query.get("domain"))
+
+
+async def shared_call(source: WorldSource, operation: Operation, principal: Principal | None, params: Params,
+                      request: Request) -> Response:
+    """A call on a shared backend: reads from the process's copy, changes through the log, polls waiting here."""
+    op = operation.operation_id
+    if op in READ_ONLY:
+        result = HANDLERS[op](Call(source.world, principal, params.path, params.query, params.body))
+        return result if isinstance(result, Response) else await result
+    if op not in POLLS:
+        return await source.submit(op, principal, params.path, params.query, params.body)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (params.query.get("timeout") or 0) / 1000 if op == "batchPoll" else 0.0
+    while True:
+        if queued_for(source.world, op, params.path, params.query):
+            answer = await source.submit(op, principal, params.path, {**params.query, "timeout": 0}, params.body)
+            if answer.status_code != OK or answer.body not in (b"[]", b""):
+                return answer
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return perform(source.world, principal, op, params.path, {**params.query, "timeout": 0}, params.body)
+        await asyncio.sleep(min(remaining, POLL_STEP_S))
+        await source.ready()
+
+
 def api_surface(document: Mapping[str, Any], operations: Sequence[Operation],
                 worlds: Callable[[Request], WorldSource], *, wrap: Wrap | None = None) -> Surface[Handler]:
     """openapi.yaml served over the world `worlds(request)` holds (the call's namespace), every call wrapped by
@@ -285,6 +339,8 @@ def api_surface(document: Mapping[str, Any], operations: Sequence[Operation],
 
     async def invoke(handler: Handler, request: Request, operation: Operation, parse: Parse) -> Response:
         source = worlds(request)
+        if source.shared:
+            return await _invoke_shared(source, request, operation, parse)
         world = source.world
         # the caller first: a call without a valid token learns nothing about its parameters
         principal = _caller(world, request) if operation.secured else None
@@ -296,3 +352,11 @@ def api_surface(document: Mapping[str, Any], operations: Sequence[Operation],
         return result if isinstance(result, Response) else await result
 
     return Surface(document, operations, HANDLERS, invoke, wrap=wrap)
+
+
+async def _invoke_shared(source: WorldSource, request: Request, operation: Operation, parse: Parse) -> Response:
+    if not request.scope.get(SYNCED):
+        await source.ready()
+    principal = _caller(source.world, request) if operation.secured else None
+    params = await parse()
+    return await shared_call(source, operation, principal, params, request)

@@ -140,6 +140,7 @@ class PathEndpoint(Generic[H]):
 
 NAMESPACE = "conductor_mock.namespace"  # scope key: the resolved namespace (what `resolve` returned)
 NAMESPACE_NAME = "conductor_mock.namespace_name"
+SYNCED = "conductor_mock.synced"  # scope key: the call's namespace has caught up with its shared log already
 PREFIX = "/ns/"
 SURFACES = ("/api", "/_mock")  # what a namespace prefix may lead to
 DEFAULT_NAMESPACE = "default"

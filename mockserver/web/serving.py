@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -115,3 +116,17 @@ def guarded_protocol(timeout_s: float, head_cap: int) -> type[GuardedProtocol]:
         max_head_bytes = head_cap
 
     return Protocol
+
+
+LIMITS_ENV = "CONDUCTOR_MOCK_HEAD_LIMITS"  # "TIMEOUT_S:MAX_BYTES", for the worker processes of `serve --workers N`
+
+
+class WorkerProtocol(GuardedProtocol):
+    """The guarded protocol of `serve --workers N`: uvicorn imports it by name in each worker process (a class
+    made by `guarded_protocol` cannot be sent there), and it reads its limits from the environment the server set
+    (`LIMITS_ENV`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        timeout, _, cap = os.environ.get(LIMITS_ENV, "10:16384").partition(":")
+        self.header_timeout, self.max_head_bytes = float(timeout), int(cap)
+        super().__init__(*args, **kwargs)

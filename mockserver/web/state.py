@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from mockserver.domain import World
+from starlette.responses import Response
+
+from mockserver.domain import Principal, World
 
 
 class WorldSource(Protocol):
-    """Where a handler finds its world: what the router resolves per call (the call's namespace)."""
+    """Where a handler finds its world: what the router resolves per call (the call's namespace).
+
+    `shared`: the world is one process's copy of a world kept in a shared log (mockserver/replica); then a call
+    first awaits `ready()` (catch up) and sends every change through `submit` (append it to the log and apply it,
+    in log order, answering what applying it answered)."""
 
     @property
     def world(self) -> World: ...
+
+    @property
+    def shared(self) -> bool: ...
+
+    async def ready(self) -> None: ...
+
+    async def submit(self, operation_id: str, principal: Principal | None, path: dict[str, Any],
+                     query: dict[str, Any], body: Any) -> Response: ...
 
 
 class MockState:

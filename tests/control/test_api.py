@@ -3,6 +3,7 @@ when it is set, and request ids on every reply."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -57,7 +58,10 @@ def test_a_control_handler_without_an_operation_is_refused_at_start_up(api: Api)
 
 def test_health_and_version(api: Api) -> None:
     health = api.client.get("/_mock/health")
-    assert (health.status_code, health.json()) == (200, {"status": "ok", "scenario": "http", "tasks": 10})
+    store = api.app.state.control.store_name
+    assert (health.status_code, health.json()) == (200, {"status": "ok", "scenario": "http", "tasks": 10,
+                                                         "store": store, "process": os.getpid()})
+    assert (store == "memory") is (not api.app.state.control.shared)
     version = api.client.get("/_mock/version").json()
     assert version == {"version": __version__, "openapi": resources.openapi_document()["info"]["version"],
                        "controlApi": control_api.document()["info"]["version"]}

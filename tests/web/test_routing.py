@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from starlette.responses import Response
 
 from mockserver import resources
-from mockserver.domain import World
+from mockserver.domain import Principal, World
 from mockserver.web.calls import Handler
 from mockserver.web.handlers import HANDLERS, api_surface
 from mockserver.web.routing import SpecMismatch, Surface, routes_from_spec
@@ -17,9 +18,18 @@ from mockserver.web.spec import compile_operations, operation_ids
 class NoWorld:
     """Routes are built without touching the world."""
 
+    shared = False
+
     @property
     def world(self) -> World:
         raise AssertionError("building routes read the world")
+
+    async def ready(self) -> None:
+        raise AssertionError("building routes read the world")
+
+    async def submit(self, operation_id: str, principal: Principal | None, path: dict[str, Any],
+                     query: dict[str, Any], body: Any) -> Response:
+        raise AssertionError("building routes changed the world")
 
 
 @pytest.fixture(scope="module")

@@ -151,6 +151,11 @@ class WorkflowEngine:
             runs = self._runs.poll(task_type, worker_id, domain or None, count)
             return [(copy.deepcopy(run), copy.deepcopy(self._runs.run_of(run.task_id)[0])) for run in runs]
 
+    def has_queued(self, task_type: str, *, domain: str | None = None) -> bool:
+        """Whether a poll of `task_type` (and `domain`) would get a task now."""
+        with self._lock:
+            return self._runs.queues.has_ready(task_type, domain or None, self._clock.now_ms(), self._runs.run_of)
+
     def on_queued(self, listener: QueueListener) -> None:
         """Call `listener(task type)` whenever a task is queued for workers (under the world's lock)."""
         with self._lock:

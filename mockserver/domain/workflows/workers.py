@@ -57,6 +57,14 @@ class WorkQueues:
                 taken.append(run)
         return taken
 
+    def has_ready(self, task_type: str, domain: str | None, now: int, run_of: RunOf) -> bool:
+        """Whether `take` would hand out a task of `task_type` and `domain` at `now` (it changes nothing)."""
+        for task_id in self._queued.get(task_type, {}):
+            workflow, run = run_of(task_id)
+            if _waiting((workflow, run)) and run.domain == domain and run.available_at <= now:
+                return True
+        return False
+
     def sizes(self, task_types: Iterable[str], run_of: RunOf) -> dict[str, int]:
         """How many tasks wait in each queue (all queues when `task_types` is empty)."""
         names = list(task_types) or sorted(self._queued)
