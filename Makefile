@@ -8,7 +8,7 @@ PORT   ?= 8080
 SCENARIO ?= scenarios/default.yaml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install js-sdk py-sdk serve test lint clean bench
+.PHONY: install js-sdk py-sdk redis serve test lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ js-sdk:
 py-sdk:
 	PYTHON=$(PYTHON) bash scripts/install-python-sdk.sh
 
+## Debian's redis-server, for the shared store (`serve --store redis://...`) and its tests.
+redis:
+	bash scripts/install-redis.sh
+
 ## Start the mock on 127.0.0.1:8080 with scenarios/default.yaml (override: make serve PORT=9090 SCENARIO=...).
 serve: install
 	$(BIN)/conductor-mock serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT)
@@ -33,6 +37,7 @@ serve: install
 ## Install everything and run every test.
 test: install js-sdk py-sdk
 	bash scripts/install-browser.sh
+	bash scripts/install-redis.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ruff + mypy --strict + the OpenAPI validator.

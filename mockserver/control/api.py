@@ -82,7 +82,7 @@ async def health(call: ControlCall) -> Response:
     await call.plane.ready()
     world = call.plane.world
     return JSONResponse({"status": "ok", "scenario": world.name, "tasks": len(world.tasks),
-                         "store": call.plane.store_name, "process": os.getpid()})
+                         "store": call.plane.store_name}, headers={"X-Mock-Process": str(os.getpid())})
 
 
 async def version(call: ControlCall) -> Response:

@@ -113,7 +113,15 @@ class PathEndpoint(Generic[H]):
             return surface.refuse_method(request, self._methods)
         operation, handler = entry
         run = functools.partial(self._run, request, operation, handler)
-        return await (run() if surface.wrap is None else surface.wrap(request, operation.operation_id, run))
+        if surface.wrap is None:
+            return await run()
+        try:
+            return await surface.wrap(request, operation.operation_id, run)
+        except Exception as error:  # the wrapper's own refusals (a shared store away: 503) get the same table
+            reply = error_reply(error, operation.operation_id)
+            if reply is None:
+                raise
+            return reply
 
     async def _run(self, request: Request, operation: Operation, handler: H) -> Response:
         try:

@@ -60,7 +60,8 @@ def test_health_and_version(api: Api) -> None:
     health = api.client.get("/_mock/health")
     store = api.app.state.control.store_name
     assert (health.status_code, health.json()) == (200, {"status": "ok", "scenario": "http", "tasks": 10,
-                                                         "store": store, "process": os.getpid()})
+                                                         "store": store})
+    assert health.headers["x-mock-process"] == str(os.getpid())
     assert (store == "memory") is (not api.app.state.control.shared)
     version = api.client.get("/_mock/version").json()
     assert version == {"version": __version__, "openapi": resources.openapi_document()["info"]["version"],
