@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make bench` needs besides the venv, installed only when missing:
 #   * uvloop and httptools, the `fast` extra of pyproject.toml, into .venv;
-#   * wrk, the load generator: Debian's package (`apt-get install wrk`; as root, or through sudo);
+#   * wrk, the load generator, and redis-server, the shared store of the Redis rows: Debian's packages
+#     (`apt-get install wrk redis-server`; as root, or through sudo);
 #   * Stoplight Prism, the stateless OpenAPI mock to compare with: npm's @stoplight/prism-cli, pinned, into
 #     the git-ignored .bench/prism/ (nothing global).
 set -euo pipefail
@@ -15,17 +16,21 @@ if ! .venv/bin/python -c "import uvloop, httptools" >/dev/null 2>&1; then
     .venv/bin/python -m pip install --quiet -e '.[fast]'
 fi
 
-if ! command -v wrk >/dev/null 2>&1; then
-    echo "bench: installing wrk (Debian package)"
+apt_install() {  # apt_install COMMAND PACKAGE: the Debian package, when COMMAND is missing
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "bench: installing $2 (Debian package)"
     if [ "$(id -u)" -eq 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"
     elif command -v sudo >/dev/null 2>&1; then
-        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"
     else
-        echo "bench: wrk is missing and this user cannot apt-get install it; install the 'wrk' package" >&2
+        echo "bench: $1 is missing and this user cannot apt-get install it; install the '$2' package" >&2
         exit 1
     fi
-fi
+}
+
+apt_install wrk wrk
+apt_install redis-server redis-server
 
 if [ ! -x .bench/prism/node_modules/.bin/prism ]; then
     command -v npm >/dev/null 2>&1 || { echo "bench: npm (Node 18+) is needed to install Prism" >&2; exit 1; }

@@ -27,6 +27,14 @@ METHOD = """\
 * wrk, 10 connections (and 1) with as many threads, after a warm-up; rounds interleaved across the servers so the
   machine's noise hits all three alike; every figure is the median of the rounds. Claim -> release runs start from
   the same state (a reset, or the leftovers released).
+* Redis backend, in the same run and the same interleaved rounds (10 connections; GET task, claim -> release,
+  search): one local redis-server (Debian's, `--save "" --appendonly no`, a free loopback port, a temporary
+  folder) and `conductor-mock serve --store redis://127.0.0.1:PORT/DB` with `--workers 1` and `--workers 2`, each
+  on its own database, flushed (FLUSHDB) before it starts. Their world: the default scenario plus 1,000 generated
+  tasks, exported from an in-memory mock (the in-memory process has 6,000; GET task and the indexed search do not
+  depend on the count). Claim -> release on them releases the leftovers of the previous run instead of a reset.
+  Everything shares the machine's 2 cores: wrk, redis-server and the workers (and the idle servers). The verdict:
+  2 workers' GET task req/s over the in-memory process's.
 * Scale: the mock alone with 10k, 100k and 1M generated tasks, its clock stopped; 1 connection; start-up is the
   time until the first token is issued; bytes per idle task are the resident memory over the scenario-only baseline.
 * Verdicts: each target of issue 14, `holds`, `misses` or `not measured` (by bench/verdicts.py).

@@ -5,7 +5,9 @@ Everything runs on 127.0.0.1, on free ports this script picks, with wrk (Debian'
 generator in its own process. Every server is started and stopped here; every wrk run is bounded in time.
 
 1. Side by side (bench/side.py): mock, ceiling (bench/ceiling.py) and Prism; GET a task, claim -> release, a
-   search with filters, the token call; 1 and 10 connections; medians of interleaved rounds.
+   search with filters, the token call; 1 and 10 connections; medians of interleaved rounds. In the same rounds,
+   at 10 connections, GET task, claim -> release and search on the Redis backend (bench/shared_store.py: a local
+   redis-server, `serve --store redis://... --workers 1` and `--workers 2`).
 2. Scale (bench/scale.py): 10k, 100k and 1M generated tasks: start-up, memory per task, latency at 1 connection.
 3. Verdicts (bench/verdicts.py): one line per target, `target ... measured ... holds|misses|not measured`.
 
@@ -59,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None or not PRISM.exists():
-        raise SystemExit("wrk or Prism is missing: run `make bench` (or bash bench/install.sh) first")
+    if shutil.which("wrk") is None or not PRISM.exists() or shutil.which("redis-server") is None:
+        raise SystemExit("wrk, Prism or redis-server is missing: run `make bench` (or bash bench/install.sh) first")
     WORK.mkdir(exist_ok=True)
     settings = settings_of(args)
     report = Report()
@@ -80,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         data["side"] = side_by_side(settings, report)
     if args.only in (None, "scale"):
         data["scale"] = scale(settings, report)
-    judged = verdicts(data)
+    figures = data["side"].get("redis") if data.get("side") else None
+    judged = verdicts(data, RedisFigures(**figures) if figures else None)
     data["verdicts"] = as_json(judged)
     report.say("### Targets (issue 14)")
     report.say()

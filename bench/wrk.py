@@ -44,8 +44,8 @@ def wrk(server: Server, load: Load, token: str, ids_file: Path, connections: int
         reset: bool = False) -> Sample:
     """One wrk run. Claim/release runs on the mock start from the same state: `reset` (POST /_mock/reset, back
     to the scenario: every task's log as short as at start) or, when resetting is too slow (1M tasks), by
-    releasing what the previous run left claimed."""
-    if load.mode == "cycle" and server.name.startswith("mock") and (
+    releasing what the previous run left claimed (the Redis mocks, `redis-Nw`, always release)."""
+    if load.mode == "cycle" and server.name.startswith(("mock", "redis")) and (
             not reset or call(server.port, "POST", "/_mock/reset", {})[0] != 200):
         release_leftovers(server.port, token)
     return _wrk(server, load, token, ids_file, connections, seconds)

@@ -86,3 +86,44 @@ def test_results_md_keeps_older_runs_and_replaces_the_latest(tmp_path: Path) -> 
     assert text.startswith("# Benchmark results\n") and text.count(report.BEGIN) == 1
     assert "second run" in text and "first run" not in text and "### Method" in text
     assert text.index(report.END) < text.index("## An older run") and text.endswith("kept\n")
+
+
+def _series(*rps: float) -> Any:
+    wrk = _bench("wrk")
+    return wrk.Series([wrk.Sample(rps=r, p50_ms=1.0, p99_ms=2.0, non2xx=0, socket_errors=0) for r in rps])
+
+
+def test_the_bench_redis_server_is_loopback_only_and_keeps_nothing_on_disk(tmp_path: Path) -> None:
+    shared = _bench("shared_store")
+    argv = shared.redis_argv("/usr/bin/redis-server", 16379, tmp_path)
+    pairs = dict(zip(argv[1::2], argv[2::2], strict=True))
+    assert argv[0] == "/usr/bin/redis-server"
+    assert pairs == {"--port": "16379", "--bind": "127.0.0.1", "--dir": str(tmp_path), "--save": "",
+                     "--appendonly": "no", "--protected-mode": "yes", "--loglevel": "warning"}
+    assert shared.store_url(16379, 2) == "redis://127.0.0.1:16379/2"
+
+
+def test_redis_figures_are_get_task_of_the_in_memory_process_and_of_two_workers() -> None:
+    shared = _bench("shared_store")
+    results = {("GET task", 10, "mock"): _series(900.0, 1000.0, 1100.0),
+               ("GET task", 10, "redis-1w"): _series(700.0),
+               ("GET task", 10, "redis-2w"): _series(1400.0, 1600.0, 1500.0),
+               ("GET task", 1, "redis-2w"): _series(1.0)}
+    figures = shared.redis_figures(results, 10)
+    assert figures == _bench("verdicts").RedisFigures(in_memory_rps=1000.0, two_workers_rps=1500.0)
+    [verdict] = _bench("verdicts").redis_verdicts(figures)
+    assert (verdict.measured, verdict.word) == ("1.50x", "holds")
+    del results[("GET task", 10, "redis-2w")]
+    assert shared.redis_figures(results, 10) is None
+
+
+def test_redis_rows_compare_each_backend_with_the_in_memory_process() -> None:
+    shared = _bench("shared_store")
+    results = {("GET task", 10, "mock"): _series(1000.0), ("GET task", 10, "redis-1w"): _series(500.0),
+               ("GET task", 10, "redis-2w"): _series(1250.0), ("search (filters)", 10, "redis-1w"): _series(80.0)}
+    assert shared.redis_rows(results, 10) == [
+        ["GET task", "mock", "1,000", "1.00x", "1.00", "2.00", "0"],
+        ["GET task", "redis-1w", "500", "0.50x", "1.00", "2.00", "0"],
+        ["GET task", "redis-2w", "1,250", "1.25x", "1.00", "2.00", "0"],
+        ["search (filters)", "redis-1w", "80", "-", "1.00", "2.00", "0"],
+    ]
