@@ -44,12 +44,12 @@ def test_verify_passes_against_the_mock(fresh_mock: MockProcess, tmp_path: Path)
 
 
 @pytest.mark.live
-def test_a_seed_reproduces_the_schemathesis_run() -> None:
+def test_a_seed_reproduces_the_schemathesis_run(mock_options: tuple[str, ...]) -> None:
     """Each phase prints a digest of the requests it sent: the same seed and run id send the same requests
     again. (What schemathesis learns from replies, such as ids and time stamps, follows the server; this
     world's clock stands still, so its replies are the same every time.)"""
     scenario = Path(__file__).parent / "fixtures" / "still_clock.yaml"
-    with running_mock(scenario, cwd=ROOT) as mock:
+    with running_mock(scenario, extra_args=mock_options, cwd=ROOT) as mock:
         who = from_scenario(scenario)
 
         def digests(seed: int) -> list[str]:

@@ -113,10 +113,12 @@ class ScriptOutput:
 
 
 def run_script(
-    argv: Sequence[str], scenario: pathlib.Path, env: Callable[[str], dict[str, str]], timeout: float
+    argv: Sequence[str], scenario: pathlib.Path, env: Callable[[str], dict[str, str]], timeout: float,
+    options: Sequence[str] = (),
 ) -> ScriptOutput:
-    """Starts the mock on `scenario` and runs `argv` from the repository root with `env(mock.base_url)`."""
-    with live_mock(scenario) as mock:
+    """Starts the mock on `scenario` with the `serve` `options` (the backend's: the `mock_options` fixture) and runs
+    `argv` from the repository root with `env(mock.base_url)`."""
+    with live_mock(scenario, *options) as mock:
         try:
             proc = subprocess.run(
                 list(argv), cwd=REPO_ROOT, env=env(mock.base_url), capture_output=True, text=True,

@@ -37,13 +37,13 @@ EXPECTED_STEPS: Final = (
 )
 
 
-def test_human_executor_claims_releases_and_completes_tasks_on_the_mock() -> None:
+def test_human_executor_claims_releases_and_completes_tasks_on_the_mock(mock_options: tuple[str, ...]) -> None:
     node = support.node()
     problem = support.js_sdk_problem()
     if problem is not None:
         pytest.fail(problem, pytrace=False)
 
-    out = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS)
+    out = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS, mock_options)
     report = support.report("human_executor.mjs", out.stdout, out.stderr)
     if out.timed_out:
         pytest.fail(f"human_executor.mjs ran over {TIMEOUT_SECONDS} s" + report)

@@ -32,12 +32,12 @@ STEPS: Final = (
 )
 
 
-def test_js_task_handler_runs_the_simple_task_after_the_human_task() -> None:
+def test_js_task_handler_runs_the_simple_task_after_the_human_task(mock_options: tuple[str, ...]) -> None:
     node = support.node()
     problem = support.js_sdk_problem()
     if problem is not None:
         pytest.fail(problem, pytrace=False)
-    proc = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS)
+    proc = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS, mock_options)
     report = support.report("worker_flow.mjs", proc.stdout, proc.stderr)
     assert not proc.timed_out, f"worker_flow.mjs ran over {TIMEOUT_SECONDS} s" + report
     ok = support.ok_by_step(proc.stdout)

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.sdk, pytest.mark.live]
 SCENARIO: Final = support.HERE / "workflow_scenario.yaml"
 SCRIPT: Final = support.HERE / "js" / "workflow_flow.mjs"
 TIMEOUT_SECONDS: Final = 180
+REDIS_WORKERS: Final = 1  # the heavy flows (the worker tests, HumanExecutor) run on 2
 
 # The steps of workflow_flow.mjs, by what they cover; each must report ok true.
 HUMAN_API_STEPS: Final = (
@@ -69,13 +70,13 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
+def run(mock_options: tuple[str, ...]) -> Iterator[Run]:
     node = support.node()
     problem = support.js_sdk_problem()
     if problem is not None:
         yield Run(problem=problem)
         return
-    proc = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS)
+    proc = support.run_script([node, str(SCRIPT)], SCENARIO, support.js_sdk_env, TIMEOUT_SECONDS, mock_options)
     out = Run(stdout=proc.stdout, stderr=proc.stderr, returncode=proc.returncode)
     if proc.timed_out:
         out.problem = f"workflow_flow.mjs ran over {TIMEOUT_SECONDS} s" + out.report()

@@ -31,6 +31,7 @@ SDK_PYTHON: Final = SDK_VENV / "bin" / "python"
 SDK_VERSION: Final = "2.0.0"
 INSTALL_HINT: Final = "run `make test` or `scripts/install-python-sdk.sh` to install it into .sdk/py"
 TIMEOUT_SECONDS: Final = 180
+REDIS_WORKERS: Final = 1  # the heavy flows (the worker tests, HumanExecutor) run on 2
 
 ALICE: Final = {"user": "alice@example.com", "userType": "EXTERNAL_USER"}
 HUMAN_REF: Final = "approve_ref"
@@ -88,12 +89,12 @@ def _sdk_env(base_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def run() -> Iterator[Run]:
+def run(mock_options: tuple[str, ...]) -> Iterator[Run]:
     problem = _sdk_problem()
     if problem is not None:
         yield Run(problem=problem)
         return
-    proc = support.run_script([str(SDK_PYTHON), str(SCRIPT)], SCENARIO, _sdk_env, TIMEOUT_SECONDS)
+    proc = support.run_script([str(SDK_PYTHON), str(SCRIPT)], SCENARIO, _sdk_env, TIMEOUT_SECONDS, mock_options)
     out = Run(stdout=proc.stdout, stderr=proc.stderr, returncode=proc.returncode)
     if proc.timed_out:
         out.problem = f"python_flow.py ran over {TIMEOUT_SECONDS} s" + out.report()

@@ -20,12 +20,12 @@ STEPS: Final = ("register", "start_handler_and_workflow", "search", "claim_overr
                 "worker_ran_workflow_completed")
 
 
-def test_python_task_handler_runs_the_simple_task_after_the_human_task() -> None:
+def test_python_task_handler_runs_the_simple_task_after_the_human_task(mock_options: tuple[str, ...]) -> None:
     problem = _sdk_problem()
     if problem is not None:
         pytest.fail(problem, pytrace=False)
     proc = support.run_script([str(SDK_PYTHON), str(SCRIPT)], SCENARIO,
-                              lambda url: support.sdk_env(url, support.OWNER_KEY), TIMEOUT_SECONDS)
+                              lambda url: support.sdk_env(url, support.OWNER_KEY), TIMEOUT_SECONDS, mock_options)
     report = support.report("worker_flow.py", proc.stdout, proc.stderr)
     assert not proc.timed_out, f"worker_flow.py ran over {TIMEOUT_SECONDS} s" + report
     ok = support.ok_by_step(proc.stdout)
