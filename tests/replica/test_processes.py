@@ -160,7 +160,7 @@ def test_namespaces_keep_their_tasks_tokens_and_clocks_apart_across_processes(re
 def test_two_workers_on_one_port_serve_one_world(redis: RedisServer) -> None:
     mock = serve(redis, "--workers", "2")
     try:
-        processes = set()
+        processes: set[str] = set()
         deadline = time.monotonic() + 30
         while len(processes) < 2 and time.monotonic() < deadline:
             with httpx.Client() as fresh:  # a new connection: the kernel hands it to either worker
