@@ -96,6 +96,30 @@ async def _race(a: MockProcess, b: MockProcess, headers: dict[str, str]) -> list
 
 def test_killing_every_process_with_sigkill_keeps_the_world_as_of_the_last_answer(redis: RedisServer) -> None:
     a, b = serve(redis, hash_seed="1"), serve(redis, hash_seed="2")
+    try:
+        before, admin, alice = _change_then_export(a, b)
+    except BaseException:
+        a.stop()
+        b.stop()
+        raise
+    kill(a)
+    kill(b)
+    c = serve(redis)
+    try:
+        assert _exports(c) == before
+        h = {"X-Authorization": admin}
+        task = httpx.get(f"{c.base_url}/human/tasks/open", headers=h).json()  # tokens outlive the processes too
+        assert (task["state"], task["claimant"]["user"], task["output"]) == ("IN_PROGRESS", "alice@example.com",
+                                                                            {"note": "half done"})
+        search = httpx.post(f"{c.base_url}/human/tasks/search", json={}, headers={"X-Authorization": alice})
+        assert search.status_code == 200 and search.json()["totalHits"] >= 1
+        assert httpx.get(f"{c.root_url}/_mock/clock").json()["now"] == "2026-01-01T10:00:00Z"
+    finally:
+        c.stop()
+
+
+def _change_then_export(a: MockProcess, b: MockProcess) -> tuple[tuple[str, str, list[str]], str, str]:
+    """Changes through both processes, then the worlds both hold (the same), and two tokens."""
     assert httpx.post(f"{b.root_url}/_mock/clock", json={"advance": "PT1H"}).status_code == 200
     admin = token(a)  # after the clock moved: tokens live 10 minutes of the world's time
     alice = token(b, "alice-key", "alice-secret")
@@ -110,19 +134,7 @@ def test_killing_every_process_with_sigkill_keeps_the_world_as_of_the_last_answe
                       ).status_code == 200
     before = _exports(a)
     assert _exports(b) == before  # two processes (with different hash seeds) hold the same worlds
-    kill(a)
-    kill(b)
-    c = serve(redis)
-    try:
-        assert _exports(c) == before
-        task = httpx.get(f"{c.base_url}/human/tasks/open", headers=h).json()  # tokens outlive the processes too
-        assert (task["state"], task["claimant"]["user"], task["output"]) == ("IN_PROGRESS", "alice@example.com",
-                                                                            {"note": "half done"})
-        search = httpx.post(f"{c.base_url}/human/tasks/search", json={}, headers={"X-Authorization": alice})
-        assert search.status_code == 200 and search.json()["totalHits"] >= 1
-        assert httpx.get(f"{c.root_url}/_mock/clock").json()["now"] == "2026-01-01T10:00:00Z"
-    finally:
-        c.stop()
+    return before, admin, alice
 
 
 def _exports(mock: MockProcess) -> tuple[str, str, list[str]]:
