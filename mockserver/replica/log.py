@@ -114,7 +114,7 @@ class StoreUrl:
         parts = urlsplit(text)
         if parts.scheme not in ("redis", "rediss", "unix"):
             raise ValueError(f"expected memory or redis://HOST:PORT/DB, got {text!r}")
-        query = dict(parse_qsl(parts.query))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         prefix = query.pop("prefix", DEFAULT_PREFIX)
         if not prefix or not all(c.isalnum() or c in "-_." for c in prefix):
             raise ValueError(f"prefix must be letters, digits, '-', '_' or '.', got {prefix!r}")
