@@ -73,7 +73,8 @@ def test_32_claims_spread_over_two_processes_have_one_winner_in_every_one_of_200
 
 
 async def _race(a: MockProcess, b: MockProcess, headers: dict[str, str]) -> list[list[int]]:
-    limits = httpx.Limits(max_connections=CLAIMS + 2, keepalive_expiry=1)  # before the server drops them (5 s)
+    # a new connection per call: a kept-alive one may be closed by the server as the next call goes out on it
+    limits = httpx.Limits(max_connections=CLAIMS + 2, max_keepalive_connections=0)
     winners = []
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         for _ in range(TRIALS):
