@@ -26,7 +26,7 @@ from mockserver.control.faults import FaultRule
 from mockserver.control.plane import REQUEST_ID, ControlPlane, ControlSettings
 from mockserver.domain import Principal, World
 from mockserver.domain.errors import InvalidToken
-from mockserver.replica.log import Entry, NamespaceGone, SharedLog, Synced, TooManyNamespaces
+from mockserver.replica.log import Entry, NamespaceGone, NoNamespace, SharedLog, Synced, TooManyNamespaces
 from mockserver.web.errors import Refused, error_reply
 from mockserver.web.handlers import perform
 from mockserver.web.state import MockState
@@ -73,11 +73,61 @@ class ReplicatedPlane(ControlPlane):
         self._inc, self._seq, self._last_id = "", 0, ""
         self._numbers = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._queued: asyncio.Future[None] | None = None  # the next sync's callers
+        self._sending: asyncio.Task[None] | None = None  # the sync on its way
 
     # -- the seam (ControlPlane) ----------------------------------------------------------------------------------
 
     async def ready(self) -> None:
-        """Catch up with the log (making the namespace on first use), and mark the namespace used."""
+        """Catch up with the log (making the namespace on first use), and mark the namespace used.
+
+        Concurrent calls share round trips: a call that comes while a sync is on its way waits for the next one,
+        sent once that one answers. So every call still sees every change made before it began (a sync sent
+        before the call began could miss one), and under load one round trip serves every call that came while
+        the previous one was out (a profile of GET task under 10 connections: one sync per call was most of a
+        Redis worker's time)."""
+        loop = asyncio.get_running_loop()
+        waiting = self._queued
+        if waiting is not None and waiting.get_loop() is not loop:  # a test driving the app on a loop of its own
+            await self._catch_up()
+            return
+        if waiting is None:
+            waiting = self._queued = loop.create_future()
+            waiting.add_done_callback(_retrieved)
+            if self._sending is None:
+                self._send_queued()
+        await asyncio.shield(waiting)  # one caller's cancellation must not cancel the sync the others wait for
+
+    def _send_queued(self) -> None:
+        self._sending = asyncio.ensure_future(self._sync_queued())
+
+    async def _sync_queued(self) -> None:
+        # the callers so far are served by this sync (it is sent after they came); later ones wait for the next
+        waiting, self._queued = self._queued, None
+        if waiting is None:
+            self._sending = None
+            return
+        try:
+            await self._catch_up()
+        except BaseException as error:  # every waiter gets it; a cancelled sync cancels them
+            if isinstance(error, asyncio.CancelledError):
+                waiting.cancel()
+                raise
+            waiting.set_exception(error)
+        else:
+            waiting.set_result(None)
+        finally:
+            self._sending = None
+            if self._queued is not None:
+                self._send_queued()
+
+    async def _catch_up(self) -> None:
+        if self._inc:  # the namespace exists: the start scenario (a whole world) is not sent again
+            try:
+                await self._sync(start=None, touch=True)
+                return
+            except NoNamespace:  # dropped meanwhile: made again on use, as in memory
+                pass
         await self._sync(start=self._start, touch=True)
 
     async def peek(self) -> None:
@@ -218,6 +268,12 @@ def _principal(world: World, principal_id: str | None) -> Principal | None:
     if found is None:
         raise InvalidToken(f"Invalid token: principal '{principal_id}' no longer exists")
     return found
+
+
+def _retrieved(done: asyncio.Future[None]) -> None:
+    """Marks a shared sync's error seen (its callers may all be gone)."""
+    if not done.cancelled():
+        done.exception()
 
 
 def _expected(error: Exception) -> bool:

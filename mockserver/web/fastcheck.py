@@ -10,6 +10,7 @@ booleans are not numbers, 1.0 is an integer, each keyword applies only to values
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -113,10 +114,20 @@ def _min_items(argument: Any, schema: Mapping[str, Any]) -> Check | None:
 
 
 def _enum(argument: Any, schema: Mapping[str, Any]) -> Check | None:
-    if not isinstance(argument, list) or not all(isinstance(e, str) for e in argument):
-        return None  # only string enums: jsonschema's equality of other values (1 vs 1.0 vs True) is subtler
+    if not isinstance(argument, list) or not all(e is None or isinstance(e, str) for e in argument):
+        return None  # strings and null only: jsonschema's equality of other values (1 vs 1.0 vs True) is subtler
     allowed = frozenset(argument)
-    return lambda value: isinstance(value, str) and value in allowed
+    return lambda value: (value is None or isinstance(value, str)) and value in allowed
+
+
+def _pattern(argument: Any, schema: Mapping[str, Any]) -> Check | None:
+    if not isinstance(argument, str):
+        return None
+    try:
+        search = re.compile(argument).search  # jsonschema's: `re.search`, unanchored
+    except re.error:
+        return None
+    return lambda value: not isinstance(value, str) or search(value) is not None
 
 
 def _required(argument: Any, schema: Mapping[str, Any]) -> Check | None:
@@ -175,6 +186,6 @@ def _not(argument: Any, schema: Mapping[str, Any]) -> Check | None:
 
 _KEYWORDS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Check | None]]] = {
     "type": _type, "format": _format, "minimum": _minimum, "maximum": _maximum, "minLength": _min_length,
-    "minItems": _min_items, "enum": _enum, "required": _required, "properties": _properties,
+    "minItems": _min_items, "enum": _enum, "pattern": _pattern, "required": _required, "properties": _properties,
     "additionalProperties": _additional, "items": _items, "not": _not,
 }

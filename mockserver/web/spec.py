@@ -303,7 +303,9 @@ def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str,
     return node
 
 
-_ANNOTATIONS: Final = frozenset({"$ref", "description", "title", "example", "examples", "deprecated"})
+# keywords that do not validate: a ref with only these beside it is inlined (a parameter's `default` is read from
+# the parameter's own schema, `_parameter`)
+_ANNOTATIONS: Final = frozenset({"$ref", "description", "title", "default", "example", "examples", "deprecated"})
 
 
 def _inline(document: Mapping[str, Any], schema: Any, chain: tuple[str, ...] = ()) -> Any:

@@ -99,6 +99,13 @@ def test_the_valid_sample_is_valid_and_takes_the_quick_path() -> None:
     ({"not": {"type": "string"}}, "x", False),
     ({"items": {"minimum": 2}, "minItems": 2}, [2, 3], True),
     ({"minLength": 2}, "é", False),
+    ({"pattern": "b+"}, "abba", True),  # unanchored, as jsonschema's re.search
+    ({"pattern": "^b+$"}, "abba", False),
+    ({"pattern": "^b+$"}, 7, True),  # applies to strings only
+    ({"enum": ["a", None]}, None, True),
+    ({"enum": ["a", None]}, "b", False),
+    ({"enum": ["a"]}, None, False),
+    ({"type": ["string", "null"], "enum": ["a", None]}, None, True),
 ])
 def test_keywords_as_jsonschema_reads_them(schema: dict[str, Any], value: Any, valid: bool) -> None:
     check = compile_check(schema)
@@ -107,7 +114,7 @@ def test_keywords_as_jsonschema_reads_them(schema: dict[str, Any], value: Any, v
     assert Draft202012Validator(schema, format_checker=_FORMATS).is_valid(value) is valid
 
 
-@pytest.mark.parametrize("schema", [{"$ref": "#/x"}, {"pattern": "a+"}, {"enum": [1, True]}, {"oneOf": []},
-                                    {"properties": {"a": {"anyOf": []}}}])
+@pytest.mark.parametrize("schema", [{"$ref": "#/x"}, {"maxLength": 3}, {"pattern": "("}, {"enum": [1, True]},
+                                    {"oneOf": []}, {"properties": {"a": {"anyOf": []}}}])
 def test_what_it_does_not_compile_is_left_to_jsonschema(schema: dict[str, Any]) -> None:
     assert compile_check(schema) is None
