@@ -55,7 +55,7 @@ from mockserver.replica.registry import SharedNamespaces
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import api_surface
-from mockserver.web.routing import NamespacePrefix, namespace_of, routes_from_spec
+from mockserver.web.routing import NamespacePrefix, SurfaceRoutes, namespace_of, routes_from_spec
 from mockserver.web.spec import compile_operations
 from mockserver.web.state import MockState
 
@@ -284,8 +284,8 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
     api = api_surface(spec, compile_operations(spec), namespace_of, wrap=with_faults)
     token = control.token if control is not None else None
     inbox = WebInbox(token, registry)  # the web inbox at /_mock/ui/ (its GETs before the control API's routes)
-    app = Starlette(routes=[*routes_from_spec(api), *inbox.routes(),
-                            *routes_from_spec(control_surface(registry, token, inbox.handlers))],
+    app = Starlette(routes=[SurfaceRoutes(routes_from_spec(api)), *inbox.routes(),
+                            SurfaceRoutes(routes_from_spec(control_surface(registry, token, inbox.handlers)))],
                     middleware=[Middleware(NamespacePrefix, resolve=registry.resolve)],
                     exception_handlers={404: _not_found, 500: _server_error},
                     lifespan=_clock_loop(registry, tick_s, shared.log if shared is not None else None))

@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from starlette._utils import get_route_path
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.web.errors import error_reply, error_response
@@ -294,3 +294,39 @@ class SpecRoute(Route):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+ROUTE = "conductor_mock.route"  # scope key: the route of a surface that `SurfaceRoutes` matched
+
+
+class SurfaceRoutes(BaseRoute):
+    """The routes of one surface (`routes_from_spec`) as one entry of Starlette's router, which asks its entries
+    in turn: one lookup in the surface's `_RouteIndex` answers for all of them, with the same FULL / PARTIAL
+    answer the router would have found asking each in order (tests/web/test_routing.py compares them). Asking
+    24 routes in turn was a fifth of the app's work on GET task (bench/perf.py)."""
+
+    def __init__(self, routes: Sequence[SpecRoute]) -> None:
+        self.routes = list(routes)
+        self._index = _RouteIndex(self.routes) if self.routes else None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or self._index is None:
+            return Match.NONE, {}
+        _, full, full_scope, partial, partial_scope = self._index.find(scope)
+        if full is not None:
+            return Match.FULL, {**full_scope, ROUTE: full}
+        if partial is not None:
+            return Match.PARTIAL, {**partial_scope, ROUTE: partial}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route: SpecRoute = scope[ROUTE]
+        await route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)

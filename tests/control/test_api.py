@@ -18,7 +18,7 @@ from mockserver.app import build_app
 from mockserver.control import api as control_api
 from mockserver.control import ui
 from mockserver.control.commands import control_token, describe_control, is_loopback
-from mockserver.web.routing import SpecMismatch, routes_from_spec
+from mockserver.web.routing import SpecMismatch, SurfaceRoutes, routes_from_spec
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 
@@ -35,7 +35,8 @@ def test_the_control_document_is_valid_openapi_and_served(api: Api) -> None:
 
 
 def test_the_routes_are_the_documents_paths_and_stay_out_of_openapi_yaml(api: Api) -> None:
-    routes = {r.path for r in api.app.routes if isinstance(r, Route) and r.path.startswith("/_mock")}
+    listed = [r for entry in api.app.routes for r in (entry.routes if isinstance(entry, SurfaceRoutes) else [entry])]
+    routes = {r.path for r in listed if isinstance(r, Route) and r.path.startswith("/_mock")}
     assert routes == set(control_api.document()["paths"])
     assert not [p for p in resources.openapi_document()["paths"] if "_mock" in p]
     assert set(control_api.operation_ids()) == {*control_api.CONTROL_HANDLERS, *ui.ui_paths()}  # + the inbox's

@@ -11,7 +11,7 @@ from mockserver import resources
 from mockserver.domain import Principal, World
 from mockserver.web.calls import Handler
 from mockserver.web.handlers import HANDLERS, api_surface
-from mockserver.web.routing import SpecMismatch, Surface, routes_from_spec
+from mockserver.web.routing import ROUTE, SpecMismatch, Surface, SurfaceRoutes, routes_from_spec
 from mockserver.web.spec import compile_operations, operation_ids
 
 
@@ -124,6 +124,30 @@ def test_the_route_index_picks_what_starlette_picks(spec: dict[str, Any], method
     routes = routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))
     scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
     assert _indexed_answer(routes, scope) == _starlette_answer(routes, scope)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
+@pytest.mark.parametrize(("path", "root_path"), [
+    ("/api/human/tasks/t-1", ""), ("/api/human/tasks/search", ""), ("/api/human/tasks/t-1/externalUser/u-1", ""),
+    ("/api/human/template/bulk", ""), ("/api/human/template/f/tags", ""), ("/api/token", ""),
+    ("/api/nothing/here", ""), ("/api", ""), ("/ns/team/api/human/tasks/t-1", "/ns/team"),
+])
+def test_the_surface_as_one_router_entry_picks_what_starlette_picks(spec: dict[str, Any], method: str, path: str,
+                                                                    root_path: str) -> None:
+    """`SurfaceRoutes` answers for all the surface's routes at once: the route, the match and the path parameters
+    that Starlette's loop over them finds."""
+    from starlette.routing import Match, Route
+
+    routes = routes_from_spec(api_surface(spec, compile_operations(spec), lambda request: NoWorld()))
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
+    match, child = SurfaceRoutes(routes).matches(dict(scope))
+    expected = _starlette_answer(routes, scope)
+    if expected is None:
+        assert (match, child) == (Match.NONE, {})
+        return
+    assert (child[ROUTE].path, match.name) == expected
+    _, own = Route.matches(child[ROUTE], dict(scope))
+    assert child["path_params"] == own["path_params"]
 
 
 def test_a_route_asked_on_its_own_still_matches(spec: dict[str, Any]) -> None:
