@@ -205,7 +205,7 @@ def check_handlers(operations: Sequence[Operation], handlers: Mapping[str, objec
                            f"{sorted(extra)}")
 
 
-def routes_from_spec(surface: Surface[H]) -> list[Route]:
+def routes_from_spec(surface: Surface[H]) -> list[SpecRoute]:
     """One Route per path of the spec, mounted under the spec's server base path (`/api`, or `/`)."""
     check_handlers(surface.operations, surface.handlers)
     base = str(surface.document.get("servers", [{}])[0].get("url", "")).rstrip("/")
