@@ -163,7 +163,8 @@ class Operation:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise RequestInvalid(f"body{where}", f"Invalid request body at 'body{where}': {error.message}",
                                  error.instance)
-        return self.tidy_body(value)
+        # a JSON null is the literal `null` (it has no escaped spelling): a body without one has no null to drop
+        return self.tidy_body(value) if b"null" in raw else value
 
 
 def _is_multi(values: Mapping[str, str]) -> TypeGuard[_MultiValues]:
