@@ -180,8 +180,8 @@ class NamespacePrefix:
             scope = {**scope, "root_path": scope.get("root_path", "") + PREFIX + name, NAMESPACE_NAME: name}
             path = "/" + rest
         if path.startswith(SURFACES):
-            try:
-                scope = {**scope, NAMESPACE: self._resolve(name), NAMESPACE_NAME: name}
+            try:  # into the call's own scope (uvicorn makes one per request; Starlette's router writes to it too)
+                scope[NAMESPACE], scope[NAMESPACE_NAME] = self._resolve(name), name
             except Exception as error:
                 reply = error_reply(error, "namespace")
                 if reply is None:

@@ -62,6 +62,31 @@ def test_a_trickled_head_is_cut_off_with_408(mock: LiveMock) -> None:
     assert TIMEOUT - 0.5 <= elapsed <= TIMEOUT + SLACK
 
 
+def read_one_answer(sock: socket.socket) -> bytes:
+    """One answer with a Content-Length, read off a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+def test_a_trickled_head_on_a_kept_alive_connection_gets_its_own_timeout(mock: LiveMock) -> None:
+    """The connection's timer was armed for the first request; the second head, begun 1.2 s later and trickled,
+    is cut off the timeout after its own first byte: not when that earlier timer fires, and not never."""
+    with connect(mock) as sock:
+        sock.sendall(HEAD + b"\r\n")
+        assert read_one_answer(sock).startswith(b"HTTP/1.1 200 OK\r\n")
+        time.sleep(1.2)
+        answer, elapsed = trickle(sock, interval=0.2, give_up=TIMEOUT + SLACK)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:200]
+    assert TIMEOUT - 0.3 <= elapsed <= TIMEOUT + SLACK
+
+
 def test_an_idle_connection_is_closed_without_an_answer(mock: LiveMock) -> None:
     with connect(mock) as sock:
         start = time.monotonic()
