@@ -184,8 +184,48 @@ def _not(argument: Any, schema: Mapping[str, Any]) -> Check | None:
     return None if check is None else (lambda value: not check(value))
 
 
+def _branches(argument: Any) -> list[Check] | None:
+    if not isinstance(argument, list) or not argument:
+        return None
+    checks: list[Check] = []
+    for branch in argument:
+        check = compile_check(branch)
+        if check is None:
+            return None
+        checks.append(check)
+    return checks
+
+
+def _any_of(argument: Any, schema: Mapping[str, Any]) -> Check | None:
+    checks = _branches(argument)
+    if checks is None:
+        return None
+
+    def any_of(value: Any) -> bool:
+        for check in checks:  # noqa: SIM110 (as above)
+            if check(value):
+                return True
+        return False
+
+    return any_of
+
+
+def _all_of(argument: Any, schema: Mapping[str, Any]) -> Check | None:
+    checks = _branches(argument)
+    if checks is None:
+        return None
+
+    def all_of(value: Any) -> bool:
+        for check in checks:  # noqa: SIM110 (as above)
+            if not check(value):
+                return False
+        return True
+
+    return all_of
+
+
 _KEYWORDS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Check | None]]] = {
     "type": _type, "format": _format, "minimum": _minimum, "maximum": _maximum, "minLength": _min_length,
     "minItems": _min_items, "enum": _enum, "pattern": _pattern, "required": _required, "properties": _properties,
-    "additionalProperties": _additional, "items": _items, "not": _not,
+    "additionalProperties": _additional, "items": _items, "not": _not, "anyOf": _any_of, "allOf": _all_of,
 }

@@ -106,6 +106,11 @@ def test_the_valid_sample_is_valid_and_takes_the_quick_path() -> None:
     ({"enum": ["a", None]}, "b", False),
     ({"enum": ["a"]}, None, False),
     ({"type": ["string", "null"], "enum": ["a", None]}, None, True),
+    ({"anyOf": [{"type": "object", "required": ["a"]}, {"type": "null"}]}, None, True),
+    ({"anyOf": [{"type": "object", "required": ["a"]}, {"type": "null"}]}, {}, False),
+    ({"anyOf": [{"type": "object", "required": ["a"]}, {"type": "null"}]}, {"a": 1}, True),
+    ({"allOf": [{"minimum": 1}, {"maximum": 3}]}, 4, False),
+    ({"allOf": [{"minimum": 1}, {"maximum": 3}]}, 2, True),
 ])
 def test_keywords_as_jsonschema_reads_them(schema: dict[str, Any], value: Any, valid: bool) -> None:
     check = compile_check(schema)
