@@ -46,6 +46,8 @@ _CLASS_FIELDS = {STATE: 0, DEFINITION: 2, TASK_REF: 3, WORKFLOW_NAME: 4, CREATED
 _ALL_USER_TYPES = tuple(UserType)
 NOT_INDEXED: Any = object()  # the key of a task that has no claimant: the claimant index leaves it out
 _STALE_BEFORE_COMPACTION = 64
+_TASK_ID, _UPDATED_ON = attrgetter("task_id"), attrgetter("updated_on")
+_SORT_FACTOR, _SORT_FLOOR = 4, 64  # `_page` sorts up to 4 * (start + size) + 64 hits (measured: 124 for a page of 15)
 _NOBODY = TaskUser("", UserType.EXTERNAL_USER)  # no principal is ever this assignee (`rights.principal_matches`)
 
 
@@ -293,12 +295,8 @@ class TaskIndex:
         best = min(unions, key=lambda u: u.size) if unions else None
         tasks = self._tasks
         pool = tasks.values() if best is None else map(tasks.__getitem__, best.ids(tasks))
-        hits = [task for task in pool if accept(task)]
-        wanted = start + size
-        if wanted >= len(hits):
-            hits.sort(key=order_key)
-            return len(hits), hits[start:wanted]
-        return len(hits), heapq.nsmallest(wanted, hits, key=order_key)[start:]
+        hits = list(filter(accept, pool))
+        return len(hits), _page(hits, start, start + size)
 
     def _select_by_class(self, accept: Callable[[HumanTask], bool], start: int, size: int,
                          inbox_of: Principal | None) -> tuple[int, list[HumanTask]]:
@@ -359,6 +357,16 @@ def _user_buckets(index: dict[UserKey, Bucket], users: Sequence[TaskUser]) -> li
         else:
             keys[user_key(user)] = None
     return [index[k] for k in keys if k in index]
+
+
+def _page(hits: list[HumanTask], start: int, end: int) -> list[HumanTask]:
+    """`hits[start:end]` in result order. A few hits are sorted in C on two keys (two stable sorts, no call per
+    task); many, with a short page, are cheaper with `heapq.nsmallest` (a heap of a page, not a sort of all)."""
+    if end * _SORT_FACTOR + _SORT_FLOOR >= len(hits):
+        hits.sort(key=_TASK_ID)
+        hits.sort(key=_UPDATED_ON, reverse=True)  # stable: taskId ascending within one updatedOn
+        return hits[start:end]
+    return heapq.nsmallest(end, hits, key=order_key)[start:]
 
 
 def _discard(index: dict[UserKey, Bucket], key: UserKey, task_id: str) -> None:
