@@ -46,6 +46,7 @@ _CLASS_FIELDS = {STATE: 0, DEFINITION: 2, TASK_REF: 3, WORKFLOW_NAME: 4, CREATED
 _ALL_USER_TYPES = tuple(UserType)
 NOT_INDEXED: Any = object()  # the key of a task that has no claimant: the claimant index leaves it out
 _STALE_BEFORE_COMPACTION = 64
+_KEPT_CLASS_LISTS = 256
 _TASK_ID, _UPDATED_ON = attrgetter("task_id"), attrgetter("updated_on")
 _SORT_FACTOR, _SORT_FLOOR = 4, 64  # `_page` sorts up to 4 * (start + size) + 64 hits (measured: 124 for a page of 15)
 _NOBODY = TaskUser("", UserType.EXTERNAL_USER)  # no principal is ever this assignee (`rights.principal_matches`)
@@ -156,14 +157,13 @@ class _Union:
         return set().union(*parts)  # classes are disjoint, but a bucket of people may share ids with any of them
 
 
-
-
 class TaskIndex:
     """The tasks of the mapping `tasks` by class (counted, in result order) and by assignee and claimant."""
 
     def __init__(self, tasks: Mapping[str, HumanTask]) -> None:
         self._tasks = tasks
         self._classes: dict[ClassKey, _Class] = {}
+        self._class_lists: dict[tuple[int, tuple[Any, ...]], list[_Class]] = {}  # see `_classes_of`
         self._assignees: dict[UserKey, Bucket] = {}
         self._claimants: dict[UserKey, Bucket] = {}
         self._build(tasks.values())
@@ -231,6 +231,7 @@ class TaskIndex:
         group = self._classes.get(key)
         if group is None:
             group = self._classes[key] = _Class(key)
+            self._class_lists.clear()
         group.postings.add(task.updated_on, task.task_id)
         group.count += 1
 
@@ -239,6 +240,7 @@ class TaskIndex:
         group.count -= 1
         if group.count == 0:
             del self._classes[key]  # and its stale entries with it
+            self._class_lists.clear()
             return
         group.stale += 1  # the task's entry stays behind, stale
         if group.stale > group.count + _STALE_BEFORE_COMPACTION:
@@ -317,8 +319,7 @@ class TaskIndex:
         for position, values in ((0, query.states), (2, query.definition_names), (3, query.task_ref_names),
                                  (4, query.workflow_names)):
             if values:
-                wanted = frozenset(values)
-                unions.append(_Union([c for c in self._classes.values() if c.key[position] in wanted], []))
+                unions.append(_Union(self._classes_of(position, values), []))
         for index, users in ((self._assignees, query.assignees), (self._claimants, query.claimants)):
             if users:
                 unions.append(_Union([], _user_buckets(index, users)))
@@ -327,6 +328,19 @@ class TaskIndex:
                        if (inbox_of is not None and c.key[1]) or (owned_by is not None and _owns(owned_by, c.key))]
             unions.append(_Union(classes, self._people(inbox_of)))
         return unions
+
+    def _classes_of(self, position: int, values: Sequence[Any]) -> list[_Class]:
+        """The classes whose key holds one of `values` at `position`: a walk of every class, kept (for at most
+        `_KEPT_CLASS_LISTS` searches' values) until a class comes or goes."""
+        key = (position, tuple(values))
+        kept = self._class_lists.get(key)
+        if kept is None:
+            wanted = frozenset(values)
+            kept = [c for c in self._classes.values() if c.key[position] in wanted]
+            if len(self._class_lists) >= _KEPT_CLASS_LISTS:
+                self._class_lists.clear()
+            self._class_lists[key] = kept
+        return kept
 
     def _people(self, caller: Principal | None) -> list[Bucket]:
         """The caller's own buckets: assigned to it or its groups (as a Conductor user and groups), claimed by it.
