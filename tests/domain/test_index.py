@@ -342,6 +342,32 @@ def test_an_inbox_search_reads_a_page_and_the_callers_own_tasks_not_every_open_t
     assert asked <= len(own) + len({class_key(t) for t in tasks.values()})
 
 
+def test_the_classes_a_search_selects_follow_classes_that_come_and_go() -> None:
+    """The classes of a filter are kept between searches: a class that comes (a task of a new definition), goes
+    (its last task leaves) and comes back (a new class of the same key) is seen each time."""
+    tasks = {t.task_id: t for t in generate_tasks(200, now_ms=NOW, seed=8)}
+    index = TaskIndex(tasks)
+    query = TaskSearch(search_type=SearchType.ADMIN, states=(TaskState.ASSIGNED,), definition_names=("fresh",))
+
+    def search() -> list[str]:
+        return [t.task_id for t in index.select(query, _matcher(query), start=0, size=15)[1]]
+
+    def move(task: HumanTask, **changes: Any) -> HumanTask:
+        after = replace(task, **changes)
+        tasks[after.task_id] = after
+        index.update(task, after)
+        return after
+
+    first = next(t for t in tasks.values() if t.state is TaskState.ASSIGNED)
+    assert search() == []
+    fresh = move(first, definition_name="fresh", updated_on=NOW + 1)  # a new class
+    assert search() == [first.task_id]
+    gone = move(fresh, definition_name="stale", updated_on=NOW + 2)  # its last task left: the class is gone
+    assert search() == []
+    move(gone, definition_name="fresh", updated_on=NOW + 3)  # the same class key, a new class
+    assert search() == [first.task_id]
+
+
 def expected_buckets(tasks: dict[str, HumanTask]) -> list[dict[Any, frozenset[str]]]:
     fields: list[dict[Any, set[str]]] = [{} for _ in range(8)]
     for task in tasks.values():
