@@ -363,8 +363,9 @@ def test_the_classes_a_search_selects_follow_classes_that_come_and_go() -> None:
     assert search() == []
     fresh = move(first, definition_name="fresh", updated_on=NOW + 1)  # a new class
     assert search() == [first.task_id]
-    gone = move(fresh, definition_name="stale", updated_on=NOW + 2)  # its last task left: the class is gone
+    gone = move(fresh, definition_name=first.definition_name, updated_on=NOW + 2)  # its last task left
     assert search() == []
+    assert all(c.count for kept in index._class_lists.values() for c in kept)  # the class gone is let go
     move(gone, definition_name="fresh", updated_on=NOW + 3)  # the same class key, a new class
     assert search() == [first.task_id]
 
