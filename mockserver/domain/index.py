@@ -48,6 +48,7 @@ NOT_INDEXED: Any = object()  # the key of a task that has no claimant: the claim
 _STALE_BEFORE_COMPACTION = 64
 _KEPT_CLASS_LISTS = 256
 _TASK_ID, _UPDATED_ON = attrgetter("task_id"), attrgetter("updated_on")
+_COUNT, _SIZE = attrgetter("count"), attrgetter("size")
 _SORT_FACTOR, _SORT_FLOOR = 4, 64  # `_page` sorts up to 4 * (start + size) + 64 hits (measured: 124 for a page of 15)
 _NOBODY = TaskUser("", UserType.EXTERNAL_USER)  # no principal is ever this assignee (`rights.principal_matches`)
 
@@ -147,7 +148,7 @@ class _Union:
     def __init__(self, classes: list[_Class], buckets: list[Bucket]) -> None:
         self.classes = classes
         self.buckets = buckets
-        self.size = sum(c.count for c in classes) + sum(len(b) for b in buckets)
+        self.size = sum(map(_COUNT, classes)) + sum(map(len, buckets))
 
     def ids(self, tasks: Mapping[str, HumanTask]) -> Iterable[str]:
         parts: list[Iterable[str]] = [c.postings.live(c.is_live(tasks)) for c in self.classes]
@@ -292,9 +293,9 @@ class TaskIndex:
         if not (query.assignees or query.claimants or _unindexed_filters(query)):
             return self._select_by_class(accept, start, size, inbox_of)
         unions = self._unions(query, inbox_of, owned_by)
-        if any(u.size == 0 for u in unions):
+        best = min(unions, key=_SIZE) if unions else None
+        if best is not None and best.size == 0:
             return 0, []
-        best = min(unions, key=lambda u: u.size) if unions else None
         tasks = self._tasks
         pool = tasks.values() if best is None else map(tasks.__getitem__, best.ids(tasks))
         hits = list(filter(accept, pool))
