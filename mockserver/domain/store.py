@@ -7,10 +7,12 @@ indexes the result. A claim is therefore a compare-and-set: of N concurrent clai
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from mockserver.domain.clock import Clock
@@ -223,31 +225,59 @@ class TaskStore:
 
 
 def _matcher(query: TaskSearch) -> Callable[[HumanTask], bool]:
-    """One predicate for every filter of `query` (AND across fields, OR within a list)."""
+    """One predicate for every filter of `query` (AND across fields, OR within a list), compiled once per search
+    into few calls per task: the states (the usual filter) are tested in the predicate itself, then one closure
+    per other filter the query has, the cheapest first, with no generator for one or two of them."""
+    rest = _all_of(_checks(query))
+    if not query.states:
+        return rest or _anything
+    states = frozenset(query.states)
+    if rest is None:
+        return lambda task: task.state in states
+    return lambda task: task.state in states and rest(task)
+
+
+def _all_of(checks: list[Callable[[HumanTask], bool]]) -> Callable[[HumanTask], bool] | None:
+    if len(checks) > 2:
+        return lambda task: all(check(task) for check in checks)
+    if len(checks) == 2:
+        first, second = checks
+        return lambda task: first(task) and second(task)
+    return checks[0] if checks else None
+
+
+def _anything(task: HumanTask) -> bool:
+    return True
+
+
+def _checks(query: TaskSearch) -> list[Callable[[HumanTask], bool]]:
+    """A check for each filter of `query` but the states."""
     checks: list[Callable[[HumanTask], bool]] = []
-
-    def one_of(values: Sequence[str], attribute: Callable[[HumanTask], str]) -> None:
+    for values, field in ((query.definition_names, "definition_name"), (query.display_names, "display_name"),
+                          (query.task_ref_names, "task_ref_name"), (query.workflow_ids, "workflow_id"),
+                          (query.workflow_names, "workflow_name")):
         if values:
-            wanted = frozenset(values)
-            checks.append(lambda t: attribute(t) in wanted)
+            checks.append(_one_of(attrgetter(field), frozenset(values)))
+    low, high = query.update_start_time, query.update_end_time
+    if low is not None or high is not None:
+        after = -math.inf if low is None else low  # (an int compares with a float exactly)
+        before = math.inf if high is None else high
+        checks.append(lambda t: after <= t.updated_on <= before)
+    if query.assignees:
+        checks.append(_user_filter(query.assignees, attrgetter("assignee")))
+    if query.claimants:
+        checks.append(_user_filter(query.claimants, attrgetter("claimant")))
+    checks += _query_checks(query)
+    return checks
 
-    if query.states:
-        states = frozenset(query.states)
-        checks.append(lambda t: t.state in states)
-    for users, attribute in ((query.assignees, "assignee"), (query.claimants, "claimant")):
-        if users:
-            checks.append(_user_filter(users, attribute))
-    one_of(query.definition_names, lambda t: t.definition_name)
-    one_of(query.display_names, lambda t: t.display_name)
-    one_of(query.task_ref_names, lambda t: t.task_ref_name)
-    one_of(query.workflow_ids, lambda t: t.workflow_id)
-    one_of(query.workflow_names, lambda t: t.workflow_name)
-    if query.update_start_time is not None:
-        low = query.update_start_time
-        checks.append(lambda t: t.updated_on >= low)
-    if query.update_end_time is not None:
-        high = query.update_end_time
-        checks.append(lambda t: t.updated_on <= high)
+
+def _one_of(attribute: Callable[[HumanTask], str], wanted: frozenset[str]) -> Callable[[HumanTask], bool]:
+    return lambda t: attribute(t) in wanted
+
+
+def _query_checks(query: TaskSearch) -> list[Callable[[HumanTask], bool]]:
+    """The checks of the query languages: `taskInputQuery`, `taskOutputQuery`, `fullTextQuery`."""
+    checks: list[Callable[[HumanTask], bool]] = []
     if query.task_input_query.strip():
         on_input = parse_field_query(query.task_input_query, "taskInputQuery")
         checks.append(lambda t: on_input(t.input))
@@ -258,17 +288,25 @@ def _matcher(query: TaskSearch) -> Callable[[HumanTask], bool]:
         text = parse_full_text(query.full_text_query)
         checks.append(lambda t: text(flatten([t.task_id, t.display_name, t.definition_name, t.task_ref_name,
                                               t.workflow_id, t.workflow_name, t.input, t.output])))
-    if len(checks) <= 2:  # the common case, without a generator per task
-        first, second = (*checks, bool, bool)[:2]  # bool(task) is True: a dataclass has no __len__
-        return lambda task: first(task) and second(task)
-    return lambda task: all(check(task) for check in checks)
+    return checks
 
 
-def _user_filter(users: Sequence[TaskUser], attribute: str) -> Callable[[HumanTask], bool]:
-    wanted = [(u.user_type, glob_matcher(u.user)) for u in users]
+def _user_filter(users: Sequence[TaskUser], attribute: Callable[[HumanTask], TaskUser | None]
+                 ) -> Callable[[HumanTask], bool]:
+    """`users` (OR) against the task's assignee or claimant, as `query.glob_matcher` compares: the user type
+    exactly, the user case-insensitively, `*` a wildcard. The users without a wildcard are one set of keys."""
+    exact = frozenset((u.user_type, u.user.lower()) for u in users if "*" not in u.user)
+    globs = [(u.user_type, glob_matcher(u.user)) for u in users if "*" in u.user]
+    if not globs:
+        def exactly(task: HumanTask) -> bool:
+            value = attribute(task)
+            return value is not None and (value.user_type, value.user.lower()) in exact
+
+        return exactly
 
     def check(task: HumanTask) -> bool:
-        value: TaskUser | None = getattr(task, attribute)
-        return value is not None and any(t is value.user_type and m(value.user) for t, m in wanted)
+        value = attribute(task)
+        return value is not None and ((value.user_type, value.user.lower()) in exact
+                                      or any(t is value.user_type and m(value.user) for t, m in globs))
 
     return check

@@ -185,7 +185,8 @@ def page_json(page: SearchPage) -> bytes:
     """A search page as UTF-8 JSON, from each result's kept JSON."""
     head = f'{{"totalHits":{page.total_hits},"hits":{len(page.results)},"start":{page.start},' \
            f'"pageSizeLimit":{page.size},"results":['
-    return head.encode() + b",".join(_ENTRY_JSON.get(t.task_id, t, _entry_json) for t in page.results) + b"]}"
+    get = _ENTRY_JSON.get
+    return head.encode() + b",".join([get(t.task_id, t, _entry_json) for t in page.results]) + b"]}"
 
 
 def _entry_json(task: HumanTask) -> bytes:
@@ -194,34 +195,33 @@ def _entry_json(task: HumanTask) -> bytes:
 
 def parse_search(body: Mapping[str, Any] | None) -> TaskSearch:
     """A HumanTaskSearch body. Missing fields, empty strings and empty lists mean "no filter"."""
-    data = body or {}
-
-    def strings(key: str) -> tuple[str, ...]:
-        return tuple(str(v) for v in data.get(key) or () if v != "")
-
-    def optional_int(key: str) -> int | None:
-        value = data.get(key)
-        return int(value) if value is not None else None
-
-    size = data.get("size")
+    get = (body or {}).get
+    search_type, size, start = get("searchType"), get("size"), get("start")
+    states, assignees, claimants = get("states"), get("assignees"), get("claimants")
+    low, high = get("updateStartTime"), get("updateEndTime")
     return TaskSearch(
-        search_type=SearchType(data["searchType"]) if data.get("searchType") else None,
-        start=int(data.get("start") or 0),
+        search_type=SearchType(search_type) if search_type else None,
+        start=int(start) if start else 0,
         size=DEFAULT_PAGE_SIZE if size is None else int(size),
-        states=tuple(TaskState(s) for s in data.get("states") or ()),
-        assignees=tuple(parse_user(u) for u in data.get("assignees") or ()),
-        claimants=tuple(parse_user(u) for u in data.get("claimants") or ()),
-        definition_names=strings("definitionNames"),
-        display_names=strings("displayNames"),
-        task_ref_names=strings("taskRefNames"),
-        workflow_ids=strings("workflowIds"),
-        workflow_names=strings("workflowNames"),
-        full_text_query=str(data.get("fullTextQuery") or ""),
-        task_input_query=str(data.get("taskInputQuery") or ""),
-        task_output_query=str(data.get("taskOutputQuery") or ""),
-        update_start_time=optional_int("updateStartTime"),
-        update_end_time=optional_int("updateEndTime"),
+        states=tuple(map(TaskState, states)) if states else (),
+        assignees=tuple(map(parse_user, assignees)) if assignees else (),
+        claimants=tuple(map(parse_user, claimants)) if claimants else (),
+        definition_names=_strings(get("definitionNames")),
+        display_names=_strings(get("displayNames")),
+        task_ref_names=_strings(get("taskRefNames")),
+        workflow_ids=_strings(get("workflowIds")),
+        workflow_names=_strings(get("workflowNames")),
+        full_text_query=str(get("fullTextQuery") or ""),
+        task_input_query=str(get("taskInputQuery") or ""),
+        task_output_query=str(get("taskOutputQuery") or ""),
+        update_start_time=None if low is None else int(low),
+        update_end_time=None if high is None else int(high),
     )
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    """The strings of a list, but the empty ones (of a JSON value, `str` is empty only for "")."""
+    return tuple(filter(None, map(str, values))) if values else ()
 
 
 def dump_template(template: Template) -> dict[str, Any]:

@@ -30,7 +30,17 @@ from mockserver.domain import (
     UserType,
 )
 from mockserver.domain.errors import DomainError
-from mockserver.domain.index import ASSIGNEE, CLAIMANT, NOT_INDEXED, STATE, TaskIndex, class_key, keys_of, order_key
+from mockserver.domain.index import (
+    ASSIGNEE,
+    CLAIMANT,
+    NOT_INDEXED,
+    STATE,
+    TaskIndex,
+    _page,
+    class_key,
+    keys_of,
+    order_key,
+)
 from mockserver.domain.lifecycle import rights
 from mockserver.domain.store import MAX_PAGE_SIZE, _matcher
 from mockserver.generate import generate_tasks
@@ -174,6 +184,18 @@ def test_indexed_search_equals_a_full_scan_through_random_changes(seed: int) -> 
     assert checked == 480
 
 
+@pytest.mark.parametrize("count", [0, 1, 20, 123, 124, 125, 126, 400])
+def test_a_page_of_hits_is_the_slice_of_them_sorted_whether_sorted_or_heaped(count: int) -> None:
+    """`_page` sorts up to 4 * (start + size) + 64 hits and heaps more: both give the sorted slice (with many
+    ties on updatedOn, broken by taskId)."""
+    generated = list(generate_tasks(count, now_ms=NOW, seed=6))
+    tasks = [replace(t, updated_on=NOW - i % 7) for i, t in enumerate(generated)]
+    rng = random.Random(count)
+    for start, size in ((0, 15), (0, 0), (3, 15), (15, 15), (0, 1000), (120, 1)):
+        hits = rng.sample(tasks, len(tasks))
+        assert _page(hits, start, start + size) == sorted(tasks, key=order_key)[start:start + size]
+
+
 def test_broad_admin_searches_page_without_looking_at_every_task() -> None:
     """One indexed filter, an admin's ADMIN scope: the buckets count the hits and the page comes from walking
     the tasks newest first, so only about (page size / share of hits) tasks are looked at."""
@@ -256,6 +278,34 @@ def test_an_inbox_search_reads_a_page_and_the_callers_own_tasks_not_every_open_t
     assert open_hits > len(own) + 15  # most hits are open tasks: reading them all would break the bound below
     assert reads <= len(own) + 15
     assert asked <= len(own) + len({class_key(t) for t in tasks.values()})
+
+
+def test_the_classes_a_search_selects_follow_classes_that_come_and_go() -> None:
+    """The classes of a filter are kept between searches: a class that comes (a task of a new definition), goes
+    (its last task leaves) and comes back (a new class of the same key) is seen each time."""
+    tasks = {t.task_id: t for t in generate_tasks(200, now_ms=NOW, seed=8)}
+    index = TaskIndex(tasks)
+    query = TaskSearch(search_type=SearchType.ADMIN, states=(TaskState.ASSIGNED,), definition_names=("fresh",),
+                       update_start_time=0)  # (an unindexed filter: the candidates are the classes of a filter)
+
+    def search() -> list[str]:
+        return [t.task_id for t in index.select(query, _matcher(query), start=0, size=15)[1]]
+
+    def move(task: HumanTask, **changes: Any) -> HumanTask:
+        after = replace(task, **changes)
+        tasks[after.task_id] = after
+        index.update(task, after)
+        return after
+
+    first = next(t for t in tasks.values() if t.state is TaskState.ASSIGNED)
+    assert search() == []
+    fresh = move(first, definition_name="fresh", updated_on=NOW + 1)  # a new class
+    assert search() == [first.task_id]
+    gone = move(fresh, definition_name=first.definition_name, updated_on=NOW + 2)  # its last task left
+    assert search() == []
+    assert all(c.count for kept in index._class_lists.values() for c in kept)  # the class gone is let go
+    move(gone, definition_name="fresh", updated_on=NOW + 3)  # the same class key, a new class
+    assert search() == [first.task_id]
 
 
 def expected_buckets(tasks: dict[str, HumanTask]) -> list[dict[Any, frozenset[str]]]:

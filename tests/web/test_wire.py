@@ -199,6 +199,13 @@ def test_a_search_of_size_zero_keeps_it() -> None:
     assert wire.parse_search({"size": 0}).size == 0
 
 
+def test_a_search_reads_nulls_and_falsy_values_as_no_filter_and_other_names_as_text() -> None:
+    body = {"searchType": "", "start": None, "size": None, "states": None, "assignees": [], "claimants": None,
+            "definitionNames": [1, "", "x", None], "workflowIds": None, "fullTextQuery": None,
+            "updateStartTime": None, "updateEndTime": 0}
+    assert wire.parse_search(body) == TaskSearch(definition_names=("1", "x", "None"), update_end_time=0)
+
+
 def test_a_search_for_an_unknown_state_is_refused() -> None:
     with pytest.raises(ValueError):
         wire.parse_search({"states": ["SLEEPING"]})
