@@ -42,14 +42,11 @@ def _dict_cost(value: Mapping[str, Any]) -> int:
 
 def _logs_cost(value: tuple[dict[str, Any], ...]) -> int:
     """A task's log entries' memory, estimated without encoding them: a fixed part and the text of each."""
-    return 512 * len(value) + DICT_FACTOR * sum(map(len, map(str, map(_ACTED_BY, value))))
+    return 512 * len(value) + DICT_FACTOR * sum(map(len, map(str, map(itemgetter("actedBy"), value))))  # always there
 
 
 DICT_FACTOR: Final = 4
-_ACTED_BY: Final = itemgetter("actedBy")  # every entry `_dump_log` makes has it
-# what json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")) builds at every call; its
-# settings are fixed at construction and `encode` changes nothing in it
-_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # what dumps makes
 # A deliberate departure from "no module-level mutable state": these are memos of pure functions of immutable
 # objects, bounded in bytes (MEMO_BYTES in all, see memo.py). They hold no world state, change no answer, and
 # cannot make two apps in one process see each other's data (a hit needs the very object an app holds; two
@@ -105,12 +102,9 @@ def _logs(task: HumanTask) -> list[dict[str, Any]]:
 
 def _dump_logs(logs: tuple[ActionLog, ...],
                previous: tuple[tuple[ActionLog, ...], tuple[dict[str, Any], ...]] | None) -> tuple[dict[str, Any], ...]:
-    if not previous:
-        return tuple(map(_dump_log, logs))
-    kept, dumped = previous
+    kept, dumped = previous or ((), ())  # by identity: both alive here, so an equal id() is the very same entry
     if len(kept) <= len(logs) and all(map(is_, kept, logs)):  # the usual change: entries appended
         return dumped + tuple(map(_dump_log, logs[len(kept):]))
-    # by identity: both tuples are alive here, so an equal id() is the very same (immutable) entry
     known = {id(entry): entry_dump for entry, entry_dump in zip(kept, dumped, strict=True)}
     return tuple(known.get(id(entry)) or _dump_log(entry) for entry in logs)
 
