@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.domain import ActionLog, HumanTask, TaskState
+from mockserver.domain.model import positional_builder
 
 DEFAULT_CAPACITY = 10_000
 
@@ -33,6 +34,9 @@ class JournalEntry:
                 "from": self.from_state, "to": self.to_state, "action": self.action, "requestId": self.request_id}
 
 
+_entry_of = positional_builder(JournalEntry)  # JournalEntry(...), without a frozen __init__'s setattr per field
+
+
 def action_of(before: HumanTask, after: HumanTask) -> str:
     """What happened: the first new action log entry (CLAIM, RELEASE, ...) if the log grew; else COMPLETE for a
     task that just became COMPLETED, else UPDATE."""
@@ -46,12 +50,13 @@ def action_of(before: HumanTask, after: HumanTask) -> str:
 
 def _new_logs(before: HumanTask, after: HumanTask) -> tuple[ActionLog, ...]:
     """The entries after `before`'s last one (a bounded log drops old entries, so its length may not grow)."""
-    if not before.action_logs:
-        return after.action_logs
-    last = before.action_logs[-1]
-    for index in range(len(after.action_logs) - 1, -1, -1):
-        if after.action_logs[index].id == last.id:
-            return after.action_logs[index + 1:]
+    kept, logs = before.action_logs, after.action_logs  # read once: a generated task makes its logs when read
+    if not kept:
+        return logs
+    last = kept[-1].id
+    for index in range(len(logs) - 1, -1, -1):
+        if logs[index].id == last:
+            return logs[index + 1:]
     return ()
 
 
@@ -107,6 +112,6 @@ class Journal:
                 to_state: str | None, action: str, request_id: str | None) -> JournalEntry:
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(self._seq, now_ms, actor, task_id, from_state, to_state, action, request_id)
+            entry: JournalEntry = _entry_of(self._seq, now_ms, actor, task_id, from_state, to_state, action, request_id)
             self._entries.append(entry)
             return entry

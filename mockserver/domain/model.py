@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
-from typing import Any, TypeVar
+from enum import Enum, StrEnum
+from typing import Any, Final, TypeVar
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ class ActionLog:
 
 @dataclass(frozen=True, slots=True)
 class HumanTask:
-    """A HumanTaskEntry. Immutable: every change makes a new one (`dataclasses.replace`)."""
+    """A HumanTaskEntry. Immutable: every change makes a new one (`evolve`)."""
 
     task_id: str
     state: TaskState
@@ -181,3 +181,53 @@ def positional_builder(cls: type[T], as_class: type[T] | None = None) -> Callabl
     exec(source, scope)  # fixed field names of our own dataclass, as `dataclasses` itself does
     built: Callable[..., T] = scope["build"]
     return built
+
+
+class Keep(Enum):
+    """The default of `evolve`'s parameters: keep the task's value (None is a value a field may take)."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+_build_task = positional_builder(HumanTask)
+
+
+def evolve(task: HumanTask, *, task_id: str | Keep = KEEP, state: TaskState | Keep = KEEP,
+           created_on: int | Keep = KEEP, updated_on: int | Keep = KEEP, assignee: TaskUser | None | Keep = KEEP,
+           claimant: TaskUser | None | Keep = KEEP, definition_name: str | Keep = KEEP,
+           display_name: str | Keep = KEEP, workflow_id: str | Keep = KEEP, workflow_name: str | Keep = KEEP,
+           task_ref_name: str | Keep = KEEP, created_by: str | Keep = KEEP, updated_by: str | Keep = KEEP,
+           owner_app: str | None | Keep = KEEP, definition: HumanTaskDef | Keep = KEEP,
+           input: dict[str, Any] | Keep = KEEP, output: dict[str, Any] | Keep = KEEP,
+           action_logs: tuple[ActionLog, ...] | Keep = KEEP, trigger_log: tuple[dict[str, Any], ...] | Keep = KEEP,
+           assignee_index: int | None | Keep = KEEP, skipped_assignee_indexes: tuple[int, ...] | Keep = KEEP,
+           assignments_completed: bool | Keep = KEEP) -> HumanTask:
+    """`dataclasses.replace(task, ...)`, about four times faster: the same plain HumanTask (also of a generated
+    task, whose fields it reads as attributes, as `replace` does). One keyword parameter per field, so mypy checks
+    the names and types of the changes at every call. The positional builder itself is untyped (`Callable[...]`):
+    `tests/domain/test_model.py` checks, field by field, that this order is the one of `fields(HumanTask)`."""
+    return _build_task(
+        task.task_id if task_id is KEEP else task_id,
+        task.state if state is KEEP else state,
+        task.created_on if created_on is KEEP else created_on,
+        task.updated_on if updated_on is KEEP else updated_on,
+        task.assignee if assignee is KEEP else assignee,
+        task.claimant if claimant is KEEP else claimant,
+        task.definition_name if definition_name is KEEP else definition_name,
+        task.display_name if display_name is KEEP else display_name,
+        task.workflow_id if workflow_id is KEEP else workflow_id,
+        task.workflow_name if workflow_name is KEEP else workflow_name,
+        task.task_ref_name if task_ref_name is KEEP else task_ref_name,
+        task.created_by if created_by is KEEP else created_by,
+        task.updated_by if updated_by is KEEP else updated_by,
+        task.owner_app if owner_app is KEEP else owner_app,
+        task.definition if definition is KEEP else definition,
+        task.input if input is KEEP else input,
+        task.output if output is KEEP else output,
+        task.action_logs if action_logs is KEEP else action_logs,
+        task.trigger_log if trigger_log is KEEP else trigger_log,
+        task.assignee_index if assignee_index is KEEP else assignee_index,
+        task.skipped_assignee_indexes if skipped_assignee_indexes is KEEP else skipped_assignee_indexes,
+        task.assignments_completed if assignments_completed is KEEP else assignments_completed,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from operator import is_, itemgetter
 from typing import Any, Final
 
 from mockserver.domain import (
@@ -31,7 +32,7 @@ from mockserver.web.memo import MEMO_BYTES, ByteMemo
 
 
 def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _dict_cost(value: Mapping[str, Any]) -> int:
@@ -41,10 +42,11 @@ def _dict_cost(value: Mapping[str, Any]) -> int:
 
 def _logs_cost(value: tuple[dict[str, Any], ...]) -> int:
     """A task's log entries' memory, estimated without encoding them: a fixed part and the text of each."""
-    return sum(512 + DICT_FACTOR * len(str(entry.get("actedBy", ""))) for entry in value)
+    return 512 * len(value) + DICT_FACTOR * sum(map(len, map(str, map(itemgetter("actedBy"), value))))  # always there
 
 
 DICT_FACTOR: Final = 4
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # what dumps makes
 # A deliberate departure from "no module-level mutable state": these are memos of pure functions of immutable
 # objects, bounded in bytes (MEMO_BYTES in all, see memo.py). They hold no world state, change no answer, and
 # cannot make two apps in one process see each other's data (a hit needs the very object an app holds; two
@@ -100,8 +102,10 @@ def _logs(task: HumanTask) -> list[dict[str, Any]]:
 
 def _dump_logs(logs: tuple[ActionLog, ...],
                previous: tuple[tuple[ActionLog, ...], tuple[dict[str, Any], ...]] | None) -> tuple[dict[str, Any], ...]:
-    # by identity: both tuples are alive here, so an equal id() is the very same (immutable) entry
-    known = {id(entry): dumped for entry, dumped in zip(*previous, strict=True)} if previous else {}
+    kept, dumped = previous or ((), ())  # by identity: both alive here, so an equal id() is the very same entry
+    if len(kept) <= len(logs) and all(map(is_, kept, logs)):  # the usual change: entries appended
+        return dumped + tuple(map(_dump_log, logs[len(kept):]))
+    known = {id(entry): entry_dump for entry, entry_dump in zip(kept, dumped, strict=True)}
     return tuple(known.get(id(entry)) or _dump_log(entry) for entry in logs)
 
 

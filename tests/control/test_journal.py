@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 
 import pytest
 from starlette.testclient import TestClient
 
 from mockserver.app import build_app
-from mockserver.control.journal import Journal, action_of
+from mockserver.control.journal import Journal, JournalEntry, action_of
 from mockserver.domain import ActionLog, HumanTask, LogAction, TaskState
+from mockserver.generate import generate_tasks
 from tests.conftest import HTTP_WORLD, Api
 from tests.control.support import Unchanged, assert_error
 
@@ -27,6 +28,17 @@ def test_an_entry_names_time_actor_task_states_action_and_request() -> None:
     entry = journal.record_change(TASK, after, now_ms=1234, request_id="req-1")
     assert entry.to_json() == {"seq": 1, "time": 1234, "actor": "alice@example.com", "taskId": "t1",
                                "from": "ASSIGNED", "to": "IN_PROGRESS", "action": "CLAIM", "requestId": "req-1"}
+    made = JournalEntry(1, 1234, "alice@example.com", "t1", "ASSIGNED", "IN_PROGRESS", "CLAIM", "req-1")
+    assert type(entry) is JournalEntry and entry == made and repr(entry) == repr(made) and hash(entry) == hash(made)
+    with pytest.raises(FrozenInstanceError):
+        entry.actor = "mallory"  # type: ignore[misc]
+
+
+def test_the_new_logs_of_a_generated_task_are_found_after_its_own() -> None:
+    task = next(t for t in generate_tasks(20, now_ms=1_767_258_000_000) if t.state is TaskState.ASSIGNED)
+    after = changed(task, TaskState.IN_PROGRESS, "bob", LogAction.CLAIM)  # its logs, made when read, then one
+    assert action_of(task, after) == "CLAIM"
+    assert action_of(after, changed(after, TaskState.IN_PROGRESS, "bob")) == "UPDATE"
 
 
 @pytest.mark.parametrize(("state", "logs", "action"), [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
 from mockserver.domain import RandomIds, SequentialIds
 
 
@@ -64,3 +66,19 @@ def test_random_ids_are_uuid4_and_differ() -> None:
     drawn = {ids.new_id() for _ in range(50)}
     assert len(drawn) == 50
     assert {uuid.UUID(i).version for i in drawn} == {4}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 0xBEEF, 0xFFFF])
+@pytest.mark.parametrize("n", [1, 2, 0xFFFF_FFFF, 2**32, 2**32 + 7, 0xDEAD_BEEF_0000_0001, 2**64 - 1])
+def test_an_id_is_the_uuid_it_spells(seed: int, n: int) -> None:
+    ids = SequentialIds(seed)
+    ids._counter = iter([n])  # type: ignore[assignment]
+    expected = uuid.UUID(int=(n >> 32 << 96) | (0x4000 << 64) | (0x8000 << 48) | (seed << 32) | n & 0xFFFF_FFFF)
+    assert ids.new_id() == str(expected)
+
+
+def test_past_64_bits_there_is_no_uuid_to_spell() -> None:
+    ids = SequentialIds()
+    ids._counter = iter([2**64])  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="out of range"):
+        ids.new_id()

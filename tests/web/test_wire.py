@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,6 +147,19 @@ def test_an_unchanged_task_is_dumped_once() -> None:
     assert wire.dump_task(same) is wire.dump_task(same)
     assert wire.dump_task(task()) == wire.dump_task(same)
     assert wire.task_json(same) is wire.task_json(same)
+
+
+def test_log_entries_are_dumped_once_whether_appended_or_trimmed() -> None:
+    released = ActionLog("log-3", TaskState.ASSIGNED, 3_000, LogAction.RELEASE, "ann", assignee=ANN)
+    first = wire._dump_logs((LOG, CLAIM_LOG), None)
+    assert first == (wire._dump_log(LOG), wire._dump_log(CLAIM_LOG))
+    appended = wire._dump_logs((LOG, CLAIM_LOG, released), ((LOG, CLAIM_LOG), first))
+    assert appended == (*first, wire._dump_log(released)) and all(map(operator.is_, first, appended))
+    trimmed = wire._dump_logs((LOG, released), ((LOG, CLAIM_LOG, released), appended))  # the first and the last
+    assert trimmed == (first[0], appended[2]) and trimmed[0] is first[0] and trimmed[1] is appended[2]
+    other = ActionLog("log-1", TaskState.ASSIGNED, 1_000, LogAction.ASSIGNMENT, "system", assignee=ANN)  # == LOG
+    rebuilt = wire._dump_logs((other, CLAIM_LOG), ((LOG, CLAIM_LOG), first))  # an equal entry is not the same one
+    assert rebuilt == first and rebuilt[0] is not first[0] and rebuilt[1] is first[1]
 
 
 def test_task_json_is_the_dump_as_compact_utf8() -> None:

@@ -28,6 +28,7 @@ from mockserver.domain.model import (
     TaskState,
     TaskUser,
     UserType,
+    evolve,
 )
 
 AUTO_CLAIMING = frozenset({UserType.EXTERNAL_USER, UserType.CONDUCTOR_USER})  # one person, who can be the claimant
@@ -42,10 +43,10 @@ def new_task(task_id: str, definition: HumanTaskDef, *, now: int, ids: IdGenerat
     task = HumanTask(task_id=task_id, state=TaskState.ASSIGNED, created_on=now, updated_on=now,
                      assignee=first, definition=definition, assignee_index=0 if first else None,
                      assignments_completed=first is None, **fields)
-    task = replace(task, action_logs=(assignment_log(task, now, ids),))
+    task = evolve(task, action_logs=(assignment_log(task, now, ids),))
     if definition.auto_claim and first is not None and first.user_type in AUTO_CLAIMING:
         claimed = logs.claim_log(first, first, now, ids)
-        task = replace(task, state=next_state(task, Action.CLAIM), claimant=first,
+        task = evolve(task, state=next_state(task, Action.CLAIM), claimant=first,
                        action_logs=logs.appended(task.action_logs, claimed))
     return task
 
@@ -74,16 +75,17 @@ def _claimed(task: HumanTask, caller: Principal, claimant: TaskUser, override: b
     """The override rule: an override claim makes the claimant the assignee too."""
     assignee = claimant if override else task.assignee
     log = logs.claim_log(claimant, assignee, now, ids)
-    return replace(task, state=next_state(task, Action.CLAIM), claimant=claimant, assignee=assignee, updated_on=now,
-                   updated_by=caller.id, action_logs=logs.appended(task.action_logs, log))
+    return evolve(task, state=next_state(task, Action.CLAIM), claimant=claimant, assignee=assignee, updated_on=now,
+                  updated_by=caller.id, action_logs=logs.appended(task.action_logs, log))
 
 
 def release(task: HumanTask, caller: Principal, *, now: int, ids: IdGenerator) -> HumanTask:
     rights.require(rights.may_act_on_claim(caller, task), caller, "release", task)
     state = next_state(task, Action.RELEASE)
     released = logs.release_log(caller.id, task.assignee, now, ids)
-    after = replace(task, state=state, claimant=None, updated_on=now, updated_by=caller.id)
-    return replace(after, action_logs=logs.appended(task.action_logs, released, assignment_log(after, now, ids)))
+    assigned = assignment_log(task, now, ids)  # to the assignee it had, which a release keeps
+    return evolve(task, state=state, claimant=None, updated_on=now, updated_by=caller.id,
+                  action_logs=logs.appended(task.action_logs, released, assigned))
 
 
 def update(task: HumanTask, caller: Principal, output: dict[str, Any], *, complete: bool, now: int,
@@ -96,13 +98,13 @@ def update(task: HumanTask, caller: Principal, output: dict[str, Any], *, comple
     if schema is not None and (problems := forms.validate(schema, merged, required=complete)):
         form = task.definition.form
         raise FormInvalid(task.task_id, form.name if form else "", problems)
-    return replace(task, state=state, output=merged, updated_on=now, updated_by=caller.id)
+    return evolve(task, state=state, output=merged, updated_on=now, updated_by=caller.id)
 
 
 def complete_by_system(task: HumanTask, output: dict[str, Any], actor: str, *, now: int) -> HumanTask:
     """Complete through the Conductor task API (the workflow side): the state rule only, no human-task rights."""
     state = next_state(task, Action.COMPLETE)
-    return replace(task, state=state, output={**task.output, **output}, updated_on=now, updated_by=actor)
+    return evolve(task, state=state, output={**task.output, **output}, updated_on=now, updated_by=actor)
 
 
 def reassign(task: HumanTask, caller: Principal, assignments: Sequence[Assignment], *, now: int,
@@ -112,11 +114,11 @@ def reassign(task: HumanTask, caller: Principal, assignments: Sequence[Assignmen
     state = next_state(task, Action.REASSIGN)
     first = assignments[0].assignee if assignments else None
     log = logs.reassign_log(caller.id, first, now, ids)
-    after = replace(task, state=state, assignee=first, assignee_index=0 if first else None,
-                    skipped_assignee_indexes=(), assignments_completed=first is None,
-                    definition=replace(task.definition, assignments=tuple(assignments)),
-                    updated_on=now, updated_by=caller.id)
-    return replace(after, action_logs=logs.appended(task.action_logs, log, assignment_log(after, now, ids)))
+    after = evolve(task, state=state, assignee=first, assignee_index=0 if first else None,
+                   skipped_assignee_indexes=(), assignments_completed=first is None,
+                   definition=replace(task.definition, assignments=tuple(assignments)),
+                   updated_on=now, updated_by=caller.id)
+    return evolve(after, action_logs=logs.appended(task.action_logs, log, assignment_log(after, now, ids)))
 
 
 def skip(task: HumanTask, caller: Principal, reason: str | None, *, now: int, ids: IdGenerator) -> HumanTask:
@@ -126,8 +128,8 @@ def skip(task: HumanTask, caller: Principal, reason: str | None, *, now: int, id
     if task.assignee is None:
         raise InvalidRequest(f"Task {task.task_id} has no assignee to skip")
     log = logs.skip_log(task.state, caller.id, reason, task.assignee, now, ids)
-    skipped = replace(task, action_logs=logs.appended(task.action_logs, log),
-                      skipped_assignee_indexes=(*task.skipped_assignee_indexes, task.assignee_index or 0))
+    skipped = evolve(task, action_logs=logs.appended(task.action_logs, log),
+                     skipped_assignee_indexes=(*task.skipped_assignee_indexes, task.assignee_index or 0))
     return next_assignment(skipped, now=now, actor=caller.id, ids=ids)
 
 
@@ -138,13 +140,13 @@ def next_assignment(task: HumanTask, *, now: int, actor: str = SYSTEM, ids: IdGe
     assignments = task.definition.assignments
     if task.assignee is not None and index < len(assignments):
         state = next_state(task, Action.ESCALATE)
-        after = replace(task, state=state, assignee=assignments[index].assignee, assignee_index=index,
-                        updated_on=now, updated_by=actor)
-        return replace(after, action_logs=logs.appended(task.action_logs, assignment_log(after, now, ids)))
+        after = evolve(task, state=state, assignee=assignments[index].assignee, assignee_index=index,
+                       updated_on=now, updated_by=actor)
+        return evolve(after, action_logs=logs.appended(task.action_logs, assignment_log(after, now, ids)))
     terminate = task.definition.completion_strategy is CompletionStrategy.TERMINATE
     state = next_state(task, Action.TERMINATE if terminate else Action.LEAVE_OPEN)
-    after = replace(task, state=state, assignee=None, assignments_completed=True, updated_on=now, updated_by=actor)
-    return replace(after, action_logs=logs.appended(task.action_logs, logs.assignments_completed_log(state, now, ids)))
+    after = evolve(task, state=state, assignee=None, assignments_completed=True, updated_on=now, updated_by=actor)
+    return evolve(after, action_logs=logs.appended(task.action_logs, logs.assignments_completed_log(state, now, ids)))
 
 
 def delete_all(tasks: Sequence[HumanTask], caller: Principal, *, now: int, ids: IdGenerator) -> list[HumanTask]:
@@ -161,9 +163,9 @@ def finish(task: HumanTask, action: Action, actor: str = SYSTEM, *, now: int, id
         return task  # deleting a deleted task changes nothing
     log_action = LogAction.TIMED_OUT if action is Action.TIME_OUT else LogAction.DELETED
     log = logs.finish_log(state, log_action, actor, task.assignee, task.claimant, now, ids)
-    return replace(task, state=state, updated_on=now, updated_by=actor,
-                   action_logs=logs.appended(task.action_logs, log))
+    return evolve(task, state=state, updated_on=now, updated_by=actor,
+                  action_logs=logs.appended(task.action_logs, log))
 
 
 def record_trigger(task: HumanTask, entry: dict[str, Any]) -> HumanTask:
-    return replace(task, trigger_log=(*task.trigger_log, entry))
+    return evolve(task, trigger_log=(*task.trigger_log, entry))

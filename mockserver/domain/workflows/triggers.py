@@ -17,6 +17,8 @@ RecordTrigger = Callable[[str, dict[str, Any]], object]  # (task id, trigger log
 
 def run_triggers(before: HumanTask | None, after: HumanTask, *, clock: Clock, start: StartWorkflow,
                  record: RecordTrigger) -> None:
+    if not after.definition.triggers:
+        return  # most tasks have none: no events to work out
     events = set(events_of(before, after))
     for trigger in after.definition.triggers:
         trigger_type = trigger.get("triggerType")
