@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from mockserver.domain import HumanTask, Principal, SearchType, World
 from mockserver.domain.workflows import TaskStatus
-from mockserver.web import wire
+from mockserver.web import wire, wire_workflow
 from mockserver.web.calls import OK, Call, Handler, PollWaiters
 from mockserver.web.routing import SYNCED, Params, Parse, Surface, Wrap
 from mockserver.web.spec import Operation
@@ -145,7 +145,7 @@ def update_workflow_defs(call: Call) -> Response:
 
 
 def get_workflow_def(call: Call) -> Response:
-    return JSONResponse(wire.dump_definition(call.world.workflows.definition(call.path["name"],
+    return JSONResponse(wire_workflow.dump_definition(call.world.workflows.definition(call.path["name"],
                                                                            call.query.get("version"))))
 
 
@@ -168,7 +168,7 @@ def start_workflow_by_name(call: Call) -> Response:
 
 def get_execution_status(call: Call) -> Response:
     workflow = call.world.workflows.get(call.path["workflowId"])
-    return JSONResponse(wire.dump_workflow(workflow, include_tasks=call.query["includeTasks"]))
+    return JSONResponse(wire_workflow.dump_workflow(workflow, include_tasks=call.query["includeTasks"]))
 
 
 def terminate(call: Call) -> Response:
@@ -187,7 +187,7 @@ def update_task(call: Call) -> Response:
 def update_task_by_ref_name(call: Call) -> Response:
     return text(call.world.workflows.update_task_by_ref(
         call.caller, call.path["workflowId"], call.path["taskRefName"], TaskStatus(call.path["status"]),
-        wire.unwrap_output(call.body), worker_id=call.query.get("workerid")))
+        wire_workflow.unwrap_output(call.body), worker_id=call.query.get("workerid")))
 
 
 def get_conductor_task_by_human_task_id(call: Call) -> Response:
@@ -223,11 +223,11 @@ def delete_tasks(call: Call) -> Response:
 
 def conductor_task(call: Call, task_id: str) -> dict[str, Any]:
     run, workflow = call.world.workflows.task(task_id)
-    extras = wire.conductor_task_extras(run, call.world.workflows.find_task_def(run.def_name))
+    extras = wire_workflow.conductor_task_extras(run, call.world.workflows.find_task_def(run.def_name))
     if run.task_type != "HUMAN":
-        return {**wire.dump_run(run, workflow), **extras}
+        return {**wire_workflow.dump_run(run, workflow), **extras}
     human = wire.dump_task(call.world.tasks.peek(task_id))  # a HUMAN task's input is the human task's
-    return {**wire.dump_run(run, workflow, input_data=human["input"]), **extras}
+    return {**wire_workflow.dump_run(run, workflow, input_data=human["input"]), **extras}
 
 
 def _caller(world: World, request: Request) -> Principal:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from mockserver.domain.workflows import TaskRun, TaskStatus, Workflow
-from mockserver.web import wire
+from mockserver.web import wire_workflow
 from mockserver.web.calls import NO_CONTENT, OK, Call, Handler
 
 
@@ -15,7 +15,7 @@ def apply_task_result(call: Call) -> str:
     return call.world.workflows.update_task(
         call.caller, body["workflowInstanceId"], body["taskId"], TaskStatus(body["status"]),
         body.get("outputData"), reason=body.get("reasonForIncompletion"), worker_id=body.get("workerId"),
-        callback_after_seconds=body.get("callbackAfterSeconds") or 0, logs=wire.result_logs(body))
+        callback_after_seconds=body.get("callbackAfterSeconds") or 0, logs=wire_workflow.result_logs(body))
 
 
 def update_task_v2(call: Call) -> Response:
@@ -29,7 +29,7 @@ def update_task_v2(call: Call) -> Response:
 def polled(got: list[tuple[TaskRun, Workflow]]) -> Response:
     if not got:
         return Response(status_code=NO_CONTENT)  # Conductor's answer to a single poll that found nothing
-    return JSONResponse(wire.dump_run(*got[0]))
+    return JSONResponse(wire_workflow.dump_run(*got[0]))
 
 
 def poll_task(call: Call) -> Response:
@@ -41,7 +41,8 @@ async def batch_poll(call: Call) -> Response:
     query = call.query
     got = await call.polls.poll(call.world, call.path["taskType"], worker_id=query.get("workerid"),
                                 domain=query.get("domain"), count=query["count"], timeout_ms=query["timeout"])
-    return JSONResponse([wire.dump_run(run, workflow) for run, workflow in got])  # [] when none came, never 204
+    # [] when none came, never 204
+    return JSONResponse([wire_workflow.dump_run(run, workflow) for run, workflow in got])
 
 
 def batch_poll_now(call: Call) -> Response:
@@ -49,7 +50,7 @@ def batch_poll_now(call: Call) -> Response:
     query = call.query
     got = call.world.workflows.poll(call.path["taskType"], worker_id=query.get("workerid"), domain=query.get("domain"),
                                     count=query["count"])
-    return JSONResponse([wire.dump_run(run, workflow) for run, workflow in got])
+    return JSONResponse([wire_workflow.dump_run(run, workflow) for run, workflow in got])
 
 
 def get_task_logs(call: Call) -> Response:
@@ -66,7 +67,7 @@ def get_task_queue_sizes(call: Call) -> Response:
 
 
 def get_task_defs(call: Call) -> Response:
-    return JSONResponse([wire.dump_task_def(d) for d in call.world.workflows.task_defs()])
+    return JSONResponse([wire_workflow.dump_task_def(d) for d in call.world.workflows.task_defs()])
 
 
 def register_task_def(call: Call) -> Response:
@@ -80,7 +81,7 @@ def update_task_def(call: Call) -> Response:
 
 
 def get_task_def(call: Call) -> Response:
-    return JSONResponse(wire.dump_task_def(call.world.workflows.task_def(call.path["tasktype"])))
+    return JSONResponse(wire_workflow.dump_task_def(call.world.workflows.task_def(call.path["tasktype"])))
 
 
 WORKER_HANDLERS: dict[str, Handler] = {

@@ -25,7 +25,7 @@ from mockserver.domain import (
     Template,
     UserType,
 )
-from mockserver.web import wire
+from mockserver.web import wire, wire_workflow
 
 ANN = TaskUser("ann", UserType.EXTERNAL_USER)
 BOB = TaskUser("bob", UserType.CONDUCTOR_USER)
@@ -278,4 +278,4 @@ def test_empty_validation_errors_are_left_out() -> None:
     ("text", {}),
 ])
 def test_a_task_result_body_in_any_sdk_shape(body: Any, output: dict[str, Any]) -> None:
-    assert wire.unwrap_output(body) == output
+    assert wire_workflow.unwrap_output(body) == output
