@@ -56,6 +56,11 @@ def compile_check(schema: Any) -> Check | None:
         if check is None:
             return None
         checks.append(check)
+    return _every(checks)
+
+
+def _every(checks: list[Check]) -> Check:
+    """Valid when each of `checks` says so (a schema's keywords, `allOf`'s branches)."""
     if len(checks) == 1:
         return checks[0]
 
@@ -212,16 +217,7 @@ def _any_of(argument: Any, schema: Mapping[str, Any]) -> Check | None:
 
 def _all_of(argument: Any, schema: Mapping[str, Any]) -> Check | None:
     checks = _branches(argument)
-    if checks is None:
-        return None
-
-    def all_of(value: Any) -> bool:
-        for check in checks:  # noqa: SIM110 (as above)
-            if not check(value):
-                return False
-        return True
-
-    return all_of
+    return None if checks is None else _every(checks)
 
 
 _KEYWORDS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Check | None]]] = {
