@@ -81,8 +81,8 @@ class ReplicatedPlane(ControlPlane):
     async def ready(self) -> None:
         """Catch up with the log (making the namespace on first use), and mark the namespace used.
 
-        Concurrent calls share round trips: a call that comes while a sync is on its way waits for the next one,
-        sent once that one answers. So every call still sees every change made before it began (a sync sent
+        Concurrent calls share round trips: a call that comes while a sync is on its way (sent) waits for the next
+        one, sent once that one answers. So every call still sees every change made before it began (a sync sent
         before the call began could miss one), and under load one round trip serves every call that came while
         the previous one was out (a profile of GET task under 10 connections: one sync per call was most of a
         Redis worker's time)."""
@@ -104,9 +104,7 @@ class ReplicatedPlane(ControlPlane):
     async def _sync_queued(self) -> None:
         # the callers so far are served by this sync (it is sent after they came); later ones wait for the next
         waiting, self._queued = self._queued, None
-        if waiting is None:
-            self._sending = None
-            return
+        assert waiting is not None, "a sync is sent only for callers queued for it"
         try:
             await self._catch_up()
         except BaseException as error:  # every waiter gets it; a cancelled sync cancels them
