@@ -84,16 +84,15 @@ async def request(app: Asgi, method: str, path: str, body: bytes = b"", token: s
 
 
 def mock_app(tasks: int, *, settle: bool = True) -> Asgi:
-    """The app as `conductor-mock serve` runs it, the collector set as it sets it (unless `settle` is false)."""
-    from mockserver.app import build_app
+    """The app as `conductor-mock serve` runs it (`as_served`), or without its collector settings (`settle` false:
+    no freezing, no paced collections, Python's thresholds)."""
+    from mockserver.app import as_served, build_app
     from mockserver.control.drop import DropConnections
+    from mockserver.web.collector import settle_new_world
 
-    app = DropConnections(build_app(generate_tasks=tasks))
-    if settle:
-        from mockserver.web.collector import settle_after_load
-
-        settle_after_load()
-    return app
+    if not settle:
+        return DropConnections(build_app(generate_tasks=tasks))
+    return as_served(build_app(generate_tasks=tasks, settle=settle_new_world))
 
 
 async def fixture(app: Asgi) -> tuple[str, list[str], dict[str, str]]:

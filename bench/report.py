@@ -26,7 +26,10 @@ METHOD = """\
   the mock only by what the mock does per request.
 * wrk, 10 connections (and 1) with as many threads, after a warm-up; rounds interleaved across the servers so the
   machine's noise hits all three alike; every figure is the median of the rounds. Claim -> release runs start from
-  the same state (a reset, or the leftovers released).
+  the same state (a reset, or the leftovers released). wrk's percentiles are corrected for coordinated omission
+  (its `stats_correct`): a call that stalls S ms on a connection whose calls take T ms on average adds S/T - 1
+  samples of S - T, S - 2T, ... ms, the calls a client sending at a steady rate would have seen delayed; so one
+  rare pause (the collector's) weighs on the p99 far more than its own count.
 * Redis backend, in the same run and the same interleaved rounds (10 connections; GET task, claim -> release,
   search): one local redis-server (Debian's, `--save "" --appendonly no`, a free loopback port, a temporary
   folder) and `conductor-mock serve --store redis://127.0.0.1:PORT/DB` with `--workers 1` and `--workers 2`, each

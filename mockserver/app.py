@@ -53,6 +53,7 @@ from mockserver.replica.log import SharedLog, StoreUrl, open_store
 from mockserver.replica.plane import PinnedWall, ReplicatedPlane
 from mockserver.replica.registry import SharedNamespaces
 from mockserver.scenarios import ClockSettings, Scenario, load_scenario
+from mockserver.web.collector import PacedCollections, settle_after_load, settle_new_world
 from mockserver.web.errors import error_response
 from mockserver.web.handlers import api_surface
 from mockserver.web.routing import NamespacePrefix, SurfaceRoutes, namespace_of, routes_from_spec
@@ -158,10 +159,11 @@ class Loader:
 
 
 def control_settings(loaded: Loaded, *, id_seed: int = 0, journal_size: int = DEFAULT_CAPACITY,
-                     token: str | None = None, token_secret: str | None = None) -> ControlSettings:
-    """The control plane of a server started on `loaded`."""
+                     token: str | None = None, token_secret: str | None = None,
+                     settle: Callable[[], None] | None = None) -> ControlSettings:
+    """The control plane of a server started on `loaded` (`settle`: see `ControlSettings`)."""
     return ControlSettings(journal_size=journal_size, token=token, faults=loaded.faults,
-                           loader=Loader(id_seed, token_secret))
+                           loader=Loader(id_seed, token_secret), settle=settle)
 
 
 # -- the app --------------------------------------------------------------------------------------------------------
@@ -298,10 +300,11 @@ def create_app(build_world: Callable[[], World], *, spec: Mapping[str, Any], tic
 def build_app(path: Path | None = None, *, id_seed: int = 0, generate_tasks: int = 0,
               journal_size: int = DEFAULT_CAPACITY, control_token: str | None = None,
               spec: Mapping[str, Any] | None = None, namespaces: NamespaceSettings | None = None,
-              token_secret: str | None = None, store: StoreUrl | None = None) -> Starlette:
+              token_secret: str | None = None, store: StoreUrl | None = None,
+              settle: Callable[[], None] | None = None) -> Starlette:
     """The app for a scenario (default: the shipped default). Pass `spec` to reuse a parsed openapi.yaml;
     `token_secret` to sign tokens with a fixed secret (see `prepare`); `store` to keep the worlds in Redis
-    (mockserver/replica).
+    (mockserver/replica); `settle` to run after each new world is in (see `ControlSettings`).
     Raises `ScenarioError` (the scenario has problems), `OSError` (it cannot be read), `StoreProblem` (the store
     cannot be used), `ValueError` (generated tasks on a shared store)."""
     path = path or resources.default_scenario()
@@ -317,7 +320,7 @@ def build_app(path: Path | None = None, *, id_seed: int = 0, generate_tasks: int
     loaded = prepare(path, id_seed=id_seed, generate_tasks=generate_tasks, secret=token_secret, text=text)
     return create_app(loaded.build, spec=spec if spec is not None else resources.openapi_document(),
                       control=control_settings(loaded, id_seed=id_seed, journal_size=journal_size, token=control_token,
-                                               token_secret=token_secret),
+                                               token_secret=token_secret, settle=settle),
                       build_in=loaded.build_in, namespaces=namespaces, shared=shared)
 
 
@@ -356,14 +359,20 @@ class ServeSettings:
         limits = NamespaceSettings(idle_s=self.namespace_idle_seconds, max_count=self.max_namespaces)
         return build_app(Path(self.scenario), id_seed=self.seed, journal_size=self.journal_size,
                          control_token=self.control_token, token_secret=self.token_secret, namespaces=limits,
-                         store=StoreUrl.parse(self.store) if self.store else None)
+                         store=StoreUrl.parse(self.store) if self.store else None, settle=settle_new_world)
 
 
 def served_app() -> ASGIApp:
     """The app of one worker process of `serve --workers N` (uvicorn's factory)."""
-    from mockserver.control.drop import DropConnections
-    from mockserver.web.collector import settle_after_load
+    return as_served(ServeSettings.from_json(os.environ[SERVE_ENV]).app())
 
-    app = ServeSettings.from_json(os.environ[SERVE_ENV]).app()
+
+def as_served(app: Starlette) -> ASGIApp:
+    """`app` as a serving process runs it, whatever builds it (`serve`, each of its workers, bench/perf.py): the
+    collector settled on the loaded world (`web/collector`), its collections paced by requests, and the connection
+    reachable for the `drop` fault (outermost). Build `app` with `settle=settle_new_world` (as `ServeSettings.app`
+    does), so that each later world is settled too."""
+    from mockserver.control.drop import DropConnections
+
     settle_after_load()
-    return DropConnections(app)
+    return DropConnections(PacedCollections(app))

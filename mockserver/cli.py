@@ -136,10 +136,17 @@ def describe(seed: Seed) -> list[str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockserver.app import SERVE_ENV, NamespaceSettings, ServeSettings, control_settings, create_app, prepare
-    from mockserver.control.drop import DropConnections
+    from mockserver.app import (
+        SERVE_ENV,
+        NamespaceSettings,
+        ServeSettings,
+        as_served,
+        control_settings,
+        create_app,
+        prepare,
+    )
     from mockserver.scenarios import ScenarioError
-    from mockserver.web.collector import settle_after_load
+    from mockserver.web.collector import settle_new_world
 
     path = args.scenario or resources.default_scenario()
     store, problem = _store(args)
@@ -191,14 +198,14 @@ def serve(args: argparse.Namespace) -> int:
         if store is None:  # the scenario parsed above, as it is
             app = create_app(loaded.build, spec=resources.openapi_document(),
                              control=control_settings(loaded, id_seed=args.seed, journal_size=args.journal_size,
-                                                      token=token, token_secret=args.token_secret),
+                                                      token=token, token_secret=args.token_secret,
+                                                      settle=settle_new_world),
                              build_in=loaded.build_in,
                              namespaces=NamespaceSettings(idle_s=args.namespace_idle_seconds,
                                                           max_count=args.max_namespaces))
         else:
             app = settings.app()
-        settle_after_load()
-        uvicorn.run(DropConnections(app), **options)
+        uvicorn.run(as_served(app), **options)
     return 0
 
 

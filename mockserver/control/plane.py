@@ -27,6 +27,7 @@ from mockserver.domain import (
     SequentialIds,
     World,
 )
+from mockserver.domain.weak import weak_method
 from mockserver.domain.world import Seed
 from mockserver.scenarios import Problem, Scenario, ScenarioError, load_scenario
 from mockserver.scenarios.fast import MAX_DEPTH
@@ -76,6 +77,7 @@ class ControlSettings:
     token: str | None = None
     faults: tuple[FaultRule, ...] = ()
     loader: ScenarioLoader | None = None
+    settle: Callable[[], None] | None = None  # after each new world is in (serve: the collector's, see web/collector)
 
 
 @dataclass
@@ -99,8 +101,11 @@ class ControlPlane:
         self.faults.replace(self.settings.faults)
         self.openapi_version = str(spec.get("info", {}).get("version", ""))
         self._request_ids = itertools.count(1)  # next() on a count is atomic in CPython
-        state.on_new_world(self._attach)
+        state.on_new_world(weak_method(self._attach))  # no cycle plane -> state -> plane: see domain/weak
         self._attach(state.world)
+        if self.settings.settle is not None:
+            state.after_new_world(self.settings.settle)
+            self.settings.settle()  # this plane's first world (a new namespace's)
 
     # -- per request -------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,20 @@ class WorkflowStart:
 _SYSTEM = Principal("system", PrincipalKind.APPLICATION)
 
 
+def _kind_in(directory: Directory) -> Callable[[str], PrincipalKind | None]:
+    def kind_of(principal_id: str) -> PrincipalKind | None:
+        found = directory.get(principal_id)
+        return found.kind if found is not None else None
+    return kind_of
+
+
+def _form_schema_in(templates: TemplateStore) -> Callable[[HumanTask], dict[str, Any] | None]:
+    def form_schema(task: HumanTask) -> dict[str, Any] | None:
+        form = templates.find_for_task(task)
+        return form.json_schema if form is not None and form.json_schema else None
+    return form_schema
+
+
 class World:
     def __init__(self, seed: Seed, *, clock: Clock, ids: IdGenerator, token_secret: bytes | None = None) -> None:
         """`token_secret`: the key tokens are signed with (default: a fresh random one)."""
@@ -64,9 +79,12 @@ class World:
         self.directory = Directory(seed.principals, dict(seed.groups), seed.keys, seed.permissions)
         self.tokens = TokenService(self.directory, seed.auth, clock, secret=token_secret)
         self.lock = threading.RLock()  # one lock for tasks and workflows: a change to one may change the other
-        self.templates = TemplateStore(seed.templates, clock=clock, kind_of=self._kind_of)
+        # The stores get functions of the parts they need, not bound methods of the world: no reference cycle
+        # through the world, so a world a reset or load discards is freed at once (and may be frozen, see
+        # `mockserver.web.collector`).
+        self.templates = TemplateStore(seed.templates, clock=clock, kind_of=_kind_in(self.directory))
         self.tasks = TaskStore(seed.tasks, directory=self.directory, clock=clock, ids=ids, lock=self.lock,
-                               schema_of=self._form_schema)
+                               schema_of=_form_schema_in(self.templates))
         self.workflows = WorkflowEngine(self.tasks, clock=clock, ids=ids, lock=self.lock)
         self.workflows.adopt(list(seed.tasks))
         for definition in seed.workflow_defs:
@@ -79,14 +97,6 @@ class World:
     @property
     def name(self) -> str:
         return self.seed.name
-
-    def _kind_of(self, principal_id: str) -> PrincipalKind | None:
-        found = self.directory.get(principal_id)
-        return found.kind if found is not None else None
-
-    def _form_schema(self, task: HumanTask) -> dict[str, Any] | None:
-        form = self.templates.find_for_task(task)
-        return form.json_schema if form is not None and form.json_schema else None
 
     def advance_clock(self, ms: int) -> list[dict[str, Any]]:
         """Move the clock forward by `ms` and fire every timer (SLA, timeout) that fell due, in time order.

@@ -188,7 +188,7 @@ def strict_json(raw: bytes | str) -> Any:
     surrogates, NaN/Infinity (and numbers too large for a double), nesting deeper than MAX_JSON_DEPTH.
     Raises `RequestInvalid` (400 with the Orkes error body). The one parser of /api and /_mock bodies."""
     try:
-        value = json.loads(raw, parse_constant=_non_finite, parse_float=_finite_float)
+        value = _decode(raw)
     except RecursionError:
         raise _not_json(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -218,6 +218,21 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise _Rejected(f"{text} is too large for a number (non-finite numbers are refused)")
     return value
+
+
+# One decoder for every body (no per-call state: its scanner's memo is cleared by each call, under the GIL).
+# json.loads with these hooks would make a decoder and a scanner per call.
+_DECODER: Final = json.JSONDecoder(parse_constant=_non_finite, parse_float=_finite_float)
+
+
+def _decode(raw: bytes | str) -> Any:
+    """`json.loads(raw, parse_constant=_non_finite, parse_float=_finite_float)`, its decoder made once: the same
+    text (the encoding of bytes detected as json.loads detects it), the same refusal of a BOM in a str."""
+    if isinstance(raw, str):
+        if raw.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+        return _DECODER.decode(raw)
+    return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
 
 
 def _depth(value: Any) -> int:

@@ -37,11 +37,16 @@ class MockState:
         self._build = build
         self._lock = threading.Lock()
         self._watchers: list[Callable[[World], None]] = []
+        self._settlers: list[Callable[[], None]] = []
         self.world = build()
 
     def on_new_world(self, watcher: Callable[[World], None]) -> None:
         """Call `watcher(world)` whenever a new world is swapped in (reset, load)."""
         self._watchers.append(watcher)
+
+    def after_new_world(self, settle: Callable[[], None]) -> None:
+        """Call `settle()` once a new world is in and the one it replaced let go (`mockserver.web.collector`)."""
+        self._settlers.append(settle)
 
     def reset(self) -> World:
         with self._lock:
@@ -55,4 +60,6 @@ class MockState:
         for watcher in self._watchers:  # before the swap: no change to the new world goes unwatched
             watcher(world)
         self.world = world
+        for settle in self._settlers:
+            settle()
         return world

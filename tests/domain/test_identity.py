@@ -127,6 +127,23 @@ def test_a_token_is_jwt_shaped_with_its_subject_and_expiry() -> None:
     assert claims == {"sub": "alice", "iat": NOW // 1000, "exp": (NOW + 3_600_000) // 1000, "expMs": NOW + 3_600_000}
 
 
+@pytest.mark.parametrize(("subject", "expiration"), [
+    ("alice", None), ('r\u00e9my "quoted" \\ \u2603 \U0001f600', 90_000), ("alice", 5000.0)])
+def test_the_claims_are_the_bytes_json_dumps_makes(subject: str, expiration: float | None) -> None:
+    """The claims are spelled out by hand (no encoder per token): byte for byte what json.dumps with compact
+    separators makes, for a subject that needs escaping and for an expiration sent as a JSON float."""
+    person = Principal(subject, PrincipalKind.USER)
+    tokens = TokenService(Directory([person], {}, (ApiKey("k", "s", subject),)), AuthSettings(required=True),
+                          ManualClock(NOW), secret=b"x")
+    token = tokens.issue("k", "s", expiration)  # type: ignore[arg-type]  # a float, as a JSON body may send it
+    part = token.split(".")[1]
+    raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    claims = json.loads(raw)
+    assert raw == json.dumps(claims, separators=(",", ":")).encode()
+    assert list(claims) == ["sub", "iat", "exp", "expMs", "jti"] and claims["sub"] == subject
+    assert token.split(".")[0] == b64(b'{"alg":"HS256","typ":"JWT"}') and "=" not in token
+
+
 def test_a_token_is_signed_with_hmac_sha256_of_the_secret() -> None:
     tokens = TokenService(directory(), AuthSettings(required=True), ManualClock(NOW), secret=b"s3cret")
     token = tokens.issue("alice-key", "alice-secret")

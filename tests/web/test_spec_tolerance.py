@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -140,3 +141,20 @@ def test_a_wrongly_typed_field_is_still_refused(operations: dict[str, Operation]
     with pytest.raises(RequestInvalid) as refused:
         operations["search"].parse_body(b'{"size": "ten"}')
     assert refused.value.parameter == "body.size"
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": [1, 2.5, "x", null, true]}', '{"a": 1}', b"\xef\xbb\xbf{}", '{"s": "é"}'.encode("utf-16"),
+    '{"s": "é"}'.encode("utf-32-le"), "\ufeff{}", b"{bad", b"", b"\xff\xfe\x00", b'"\xff"',
+])
+def test_strict_json_reads_what_json_loads_reads_and_refuses_what_it_refuses(raw: bytes | str) -> None:
+    """Its decoder is made once; the text it decodes is json.loads's (bytes in UTF-8, -16 or -32, with or without
+    a BOM; a str with a BOM refused)."""
+    try:
+        expected: Any = json.loads(raw, parse_float=float)
+    except ValueError:
+        with pytest.raises(RequestInvalid) as refused:
+            strict_json(raw)
+        assert refused.value.message.startswith("Request body is not valid JSON: ")
+    else:
+        assert strict_json(raw) == expected

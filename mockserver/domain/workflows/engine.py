@@ -20,6 +20,7 @@ from mockserver.domain.identity import Principal
 from mockserver.domain.ids import IdGenerator
 from mockserver.domain.model import HumanTask
 from mockserver.domain.store import TaskStore
+from mockserver.domain.weak import weak_method
 from mockserver.domain.workflows import definitions, seeding
 from mockserver.domain.workflows.definitions import DefinitionRegistry
 from mockserver.domain.workflows.execution import Executions
@@ -51,7 +52,7 @@ class WorkflowEngine:
         self._task_defs = TaskDefRegistry(clock=clock, lock=lock)
         self._runs = Executions(store, self._registry, self._timers, clock=clock, ids=ids,
                                 task_defs=self._task_defs, queues=WorkQueues())
-        store.subscribe(self._runs.on_human_task_change)
+        store.subscribe(weak_method(self._runs.on_human_task_change))  # no cycle runs -> store -> runs
 
     # -- definitions -------------------------------------------------------------------------------------
 
