@@ -34,7 +34,6 @@ DEFAULT_PAGE_SIZE = 15
 MAX_PAGE_SIZE = 1000
 
 TaskListener = Callable[[HumanTask, HumanTask], None]
-
 SchemaOf = Callable[[HumanTask], Mapping[str, Any] | None]  # the `jsonSchema` of a task's form, if it has one
 
 

@@ -10,11 +10,11 @@ A reset, a load or a new namespace builds a new world after that: `settle_new_wo
 once the new world is in and the old one let go. That is safe because a world holds no reference cycle (the
 stores get functions of the parts they need, listeners are weak: `mockserver.domain.weak`; tests/web/
 test_collector.py checks that a used world, and a dropped namespace, are freed with the collector off), so a
-frozen world that is discarded is still freed at once. Without it, a
-new world stayed unfrozen, and the collector's older generations walked it (and the discarded worlds waiting for
-them) in the middle of later calls: a gc.callbacks trace of claim -> release after resets at 6,000 tasks showed
-generation-1 and -2 pauses of 45-150 ms, the claim p99 of bench/RESULTS.md. Its cost is a collection of what is
-not frozen yet (mostly the new world): bench/RESULTS.md has the reset time with it.
+frozen world that is discarded is still freed at once. Without it, a new world stayed unfrozen, and the
+collector's older generations walked it (and the discarded worlds waiting for them) in the middle of later calls:
+a gc.callbacks trace of claim -> release after resets at 6,000 tasks showed generation-1 and -2 pauses of
+45-150 ms, the claim p99 of bench/RESULTS.md. Its cost is a collection of what is not frozen yet (mostly the new
+world): bench/RESULTS.md has the reset time with it.
 """
 
 from __future__ import annotations

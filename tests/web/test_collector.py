@@ -112,6 +112,7 @@ def test_a_dropped_namespace_is_freed_with_no_collection(api: Api) -> None:
     assert [part() for part in parts] == [None] * len(parts)
 
 
+@pytest.mark.usefixtures("collector_off")
 def test_a_control_plane_settles_each_new_world_after_the_old_one_is_gone() -> None:
     from mockserver.app import prepare
     from mockserver.control.plane import ControlPlane, ControlSettings
@@ -124,13 +125,7 @@ def test_a_control_plane_settles_each_new_world_after_the_old_one_is_gone() -> N
     plane = ControlPlane(state, resources.openapi_document(),
                          ControlSettings(settle=lambda: seen.append((first() is None, id(state.world)))))
     assert seen == [(False, id(state.world))]  # its first world, when it is made (a new namespace)
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        plane.reset()
-    finally:
-        if was:
-            gc.enable()
+    plane.reset()
     assert seen[1:] == [(True, id(state.world))]  # after the swap, the old world already freed
 
 
